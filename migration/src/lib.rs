@@ -1,0 +1,18 @@
+//! Database migrations of the clinician scientist course service.
+//!
+//! The schema is plain SQL kept in `sql/`, written once for both backends;
+//! `dialect` fills in the few types that differ between SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod dialect;
+mod m0001_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_schema::Migration)]
+    }
+}

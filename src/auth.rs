@@ -1,0 +1,298 @@
+//! Bearer tokens: issuing (for `csc token`) and verifying (for every request).
+//!
+//! HS256 only, pinned: a token signed with any other algorithm is refused.
+//! `iss`, `aud`, `exp` and `sub` are required and `nbf` is checked, so a
+//! token is either fully valid or the request is UNAUTHENTICATED; it never
+//! silently falls back to anonymous.
+
+use crate::config::{AuthConfig, MIN_SECRET_BYTES};
+use crate::entity::enums::{FieldCode, Role};
+use crate::entity::{applicant, institution, society};
+use crate::error::{AppError, AppResult};
+use crate::graphql::ids;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use sea_orm::{ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use serde::{Deserialize, Serialize};
+
+/// Leeway for clock skew between the issuer and this service.
+const LEEWAY_SECONDS: u64 = 30;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub society: Option<String>,
+    /// The institution's global ID, as `Institution.id` shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub institution: Option<String>,
+    pub iss: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub nbf: i64,
+}
+
+/// What a token grants, before it is signed.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub subject: String,
+    pub role: Role,
+    pub society: Option<FieldCode>,
+    pub institution_id: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error(
+        "no signing secret: set JWT_SECRET (at least {MIN_SECRET_BYTES} bytes), or run `csc serve --dev` for a throwaway one"
+    )]
+    Missing,
+    #[error("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")]
+    TooShort,
+}
+
+/// The keys and rules for one deployment's tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &str, issuer: &str, audience: &str) -> Result<Self, KeyError> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(KeyError::TooShort);
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "nbf"]);
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY_SECONDS;
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            validation,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        })
+    }
+
+    /// Keys from configuration; `None` secret is an error unless `dev`, in which
+    /// case a random secret is generated and returned so it can be shown.
+    pub fn from_config(config: &AuthConfig, dev: bool) -> Result<(Self, Option<String>), KeyError> {
+        match (&config.jwt_secret, dev) {
+            (Some(secret), _) => Ok((
+                Self::new(secret, &config.jwt_issuer, &config.jwt_audience)?,
+                None,
+            )),
+            (None, true) => {
+                let secret = random_secret();
+                let keys = Self::new(&secret, &config.jwt_issuer, &config.jwt_audience)?;
+                Ok((keys, Some(secret)))
+            }
+            (None, false) => Err(KeyError::Missing),
+        }
+    }
+
+    /// Signs a token for `grant`, valid for `ttl_seconds` from now.
+    pub fn issue(&self, grant: &Grant, ttl_seconds: i64) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: grant.subject.clone(),
+            role: grant.role.to_value(),
+            society: grant.society.map(|f| f.to_value()),
+            institution: grant
+                .institution_id
+                .map(|id| ids::encode(ids::INSTITUTION, id).to_string()),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            exp: now + ttl_seconds,
+            iat: now,
+            nbf: now,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing with an in-memory key cannot fail")
+    }
+
+    /// Checks signature, algorithm, issuer, audience and validity window.
+    pub fn verify(&self, token: &str) -> AppResult<Claims> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|err| {
+                tracing::debug!(reason = %err.kind_description(), "token refused");
+                AppError::Unauthenticated
+            })
+    }
+}
+
+trait KindDescription {
+    fn kind_description(&self) -> String;
+}
+
+impl KindDescription for jsonwebtoken::errors::Error {
+    /// The error kind only: never the token or its claims.
+    fn kind_description(&self) -> String {
+        format!("{:?}", self.kind())
+    }
+}
+
+fn random_secret() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Who is calling: built once per request from the token.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer {
+    pub role: Option<Role>,
+    pub subject: Option<String>,
+    pub society: Option<FieldCode>,
+    /// The row of `society`, resolved once so scope checks need no join.
+    pub society_id: Option<i64>,
+    pub institution_id: Option<i64>,
+    /// The applicant registered under the token's `sub`, once registered.
+    pub applicant_id: Option<i64>,
+}
+
+impl Viewer {
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Some(Role::Admin)
+    }
+
+    /// Fails FORBIDDEN unless the viewer has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> AppResult<()> {
+        match self.role {
+            Some(role) if roles.contains(&role) => Ok(()),
+            Some(_) => Err(AppError::Forbidden),
+            None => Err(AppError::Unauthenticated),
+        }
+    }
+}
+
+/// Turns verified claims into a viewer, checking each role's scope.
+#[tracing::instrument(skip_all, fields(role = %claims.role))]
+pub async fn viewer_from_claims(db: &DatabaseConnection, claims: Claims) -> AppResult<Viewer> {
+    let role = Role::try_from_value(&claims.role).map_err(|_| AppError::Unauthenticated)?;
+    if claims.sub.is_empty() || claims.sub.len() > 255 {
+        return Err(AppError::Unauthenticated);
+    }
+    let mut viewer = Viewer {
+        role: Some(role),
+        subject: Some(claims.sub.clone()),
+        ..Viewer::default()
+    };
+    let scoped_only_to = |present: bool, wanted: Role| present == (role == wanted);
+    if !scoped_only_to(claims.society.is_some(), Role::Society)
+        || !scoped_only_to(claims.institution.is_some(), Role::Institution)
+    {
+        return Err(AppError::Unauthenticated);
+    }
+    match role {
+        Role::Admin => {}
+        Role::Society => {
+            let code = claims.society.as_deref().unwrap_or_default();
+            let field = FieldCode::try_from_value(&code.to_owned())
+                .map_err(|_| AppError::Unauthenticated)?;
+            let id = society::Entity::find()
+                .select_only()
+                .column(society::Column::Id)
+                .filter(society::Column::Code.eq(field))
+                .into_tuple::<i64>()
+                .one(db)
+                .await?;
+            viewer.society = Some(field);
+            viewer.society_id = Some(id.ok_or(AppError::Unauthenticated)?);
+        }
+        Role::Institution => {
+            let id = claims
+                .institution
+                .as_deref()
+                .and_then(|raw| ids::decode_kind(raw, ids::INSTITUTION).ok())
+                .ok_or(AppError::Unauthenticated)?;
+            let exists = institution::Entity::find_by_id(id)
+                .select_only()
+                .column(institution::Column::Id)
+                .into_tuple::<i64>()
+                .one(db)
+                .await?;
+            viewer.institution_id = Some(exists.ok_or(AppError::Unauthenticated)?);
+        }
+        Role::Applicant => {
+            viewer.applicant_id = applicant::Entity::find()
+                .select_only()
+                .column(applicant::Column::Id)
+                .filter(applicant::Column::Subject.eq(claims.sub.as_str()))
+                .into_tuple::<i64>()
+                .one(db)
+                .await?;
+        }
+    }
+    Ok(viewer)
+}
+
+/// The viewer for an `Authorization` header value, or anonymous without one.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    keys: &TokenKeys,
+    header: Option<&str>,
+) -> AppResult<Viewer> {
+    let Some(value) = header else {
+        return Ok(Viewer::anonymous());
+    };
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(AppError::Unauthenticated)?;
+    let claims = keys.verify(token)?;
+    viewer_from_claims(db, claims).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new("0123456789abcdef0123456789abcdef", "csc", "csc-api").unwrap()
+    }
+
+    fn admin() -> Grant {
+        Grant {
+            subject: "staff-1".into(),
+            role: Role::Admin,
+            society: None,
+            institution_id: None,
+        }
+    }
+
+    #[test]
+    fn a_token_it_issued_verifies() {
+        let claims = keys().verify(&keys().issue(&admin(), 60)).unwrap();
+        assert_eq!(claims.role, "ADMIN");
+        assert_eq!(claims.sub, "staff-1");
+    }
+
+    #[test]
+    fn refuses_expired_foreign_and_short_keys() {
+        assert!(keys().verify(&keys().issue(&admin(), -3600)).is_err());
+        let other = TokenKeys::new("another-secret-another-secret-1234", "csc", "csc-api").unwrap();
+        assert!(keys().verify(&other.issue(&admin(), 60)).is_err());
+        let wrong_aud = TokenKeys::new("0123456789abcdef0123456789abcdef", "csc", "other").unwrap();
+        assert!(keys().verify(&wrong_aud.issue(&admin(), 60)).is_err());
+        assert!(matches!(
+            TokenKeys::new("short", "csc", "csc-api"),
+            Err(KeyError::TooShort)
+        ));
+    }
+}

@@ -1,0 +1,57 @@
+//! Typed configuration, one struct per concern, read from flags and the environment.
+
+use std::net::SocketAddr;
+
+/// Where the data lives.
+#[derive(clap::Args, Clone, Debug)]
+pub struct DatabaseConfig {
+    /// Database URL, `sqlite://…` or `postgres://…`. Env: `DATABASE_URL`.
+    /// The default is an SQLite file under `./data`, created when missing.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    /// Largest number of pooled connections. Env: `DATABASE_MAX_CONNECTIONS`.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/csc.db?mode=rwc";
+
+/// How tokens are verified and issued.
+#[derive(clap::Args, Clone, Debug)]
+pub struct AuthConfig {
+    /// HS256 signing secret, at least 32 bytes. Env: `JWT_SECRET`.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// The `iss` every token must carry. Env: `JWT_ISSUER`.
+    #[arg(long, env = "JWT_ISSUER", default_value = "csc")]
+    pub jwt_issuer: String,
+    /// The `aud` every token must carry. Env: `JWT_AUDIENCE`.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "csc-api")]
+    pub jwt_audience: String,
+}
+
+/// The HTTP listener.
+#[derive(clap::Args, Clone, Debug)]
+pub struct HttpConfig {
+    /// Address to listen on. Env: `BIND`.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+}
+
+/// Log output.
+#[derive(clap::Args, Clone, Debug)]
+pub struct LogConfig {
+    /// `text` for people, `json` for log collectors. Env: `LOG_FORMAT`.
+    /// The filter comes from `RUST_LOG` (default `info,sqlx=warn`).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Shortest HS256 secret accepted: RFC 7518 asks for a key as long as the hash.
+pub const MIN_SECRET_BYTES: usize = 32;

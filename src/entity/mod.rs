@@ -1,0 +1,25 @@
+//! SeaORM models, one per table. Behaviour lives in `domain` and `graphql`.
+
+pub mod annual_report;
+pub mod annual_report_entry;
+pub mod annual_report_version;
+pub mod applicant;
+pub mod application;
+pub mod audit_event;
+pub mod course;
+pub mod course_partner_site;
+pub mod departure;
+pub mod enums;
+pub mod extension;
+pub mod field_quota;
+pub mod general_application;
+pub mod guidance;
+pub mod institution;
+pub mod paper;
+pub mod participation;
+pub mod quota_reduction;
+pub mod recruitment_cycle;
+pub mod sanction;
+pub mod society;
+pub mod study_abroad;
+pub mod trainee;

@@ -1,0 +1,268 @@
+//! Applicants: doctors, their eligibility and applications.
+
+use super::application::Application;
+use super::audit;
+use super::context::{db, today, viewer};
+use super::ids;
+use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
+use super::scalars::Date;
+use super::trainee::Trainee;
+use super::visibility;
+use crate::auth::Viewer;
+use crate::db::begin_write;
+use crate::domain::eligibility::{ApplicantFacts, Ineligibility, ineligibility};
+use crate::domain::validate;
+use crate::entity::enums::{AuditOutcome, Role};
+use crate::entity::{applicant, application, trainee};
+use crate::error::{AppError, AppResult};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+/// A doctor. Personal data: visible to the board, the doctor, and the society
+/// and institution of a course the doctor applied to.
+#[derive(Clone)]
+pub struct Applicant(pub applicant::Model);
+
+impl From<applicant::Model> for Applicant {
+    fn from(m: applicant::Model) -> Self {
+        Self(m)
+    }
+}
+
+connection!(
+    ApplicantConnection,
+    ApplicantEdge,
+    Applicant,
+    applicant::Model
+);
+
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum IneligibilityReason {
+    /// graduate of a medical school with obligated service years (義務年限)
+    ObligatedServiceGraduate,
+    /// doctor with a regional quota obligation (地域枠)
+    RegionalQuotaObligation,
+    /// the two-year initial clinical training will not be completed by the course start
+    InitialTrainingIncomplete,
+}
+
+impl From<Ineligibility> for IneligibilityReason {
+    fn from(r: Ineligibility) -> Self {
+        match r {
+            Ineligibility::ObligatedServiceGraduate => Self::ObligatedServiceGraduate,
+            Ineligibility::RegionalQuotaObligation => Self::RegionalQuotaObligation,
+            Ineligibility::InitialTrainingIncomplete => Self::InitialTrainingIncomplete,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Eligibility {
+    pub eligible: bool,
+    pub reasons: Vec<IneligibilityReason>,
+}
+
+/// The facts the eligibility rule reads.
+pub fn facts(m: &applicant::Model) -> ApplicantFacts {
+    ApplicantFacts {
+        obligated_service_graduate: m.obligated_service_graduate,
+        regional_quota_obligation: m.regional_quota_obligation,
+        initial_training_completed_on: m.initial_training_completed_on,
+    }
+}
+
+#[Object]
+impl Applicant {
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::APPLICANT, self.0.id)
+    }
+    async fn full_name(&self) -> &str {
+        &self.0.full_name
+    }
+    async fn full_name_kana(&self) -> Option<&str> {
+        self.0.full_name_kana.as_deref()
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    /// 医籍登録番号: visible to the board and the doctor only
+    async fn medical_license_number(&self, ctx: &Context<'_>) -> Option<&str> {
+        visibility::sees_license_number(viewer(ctx), &self.0)
+            .then_some(self.0.medical_license_number.as_str())
+    }
+    async fn university(&self) -> &str {
+        &self.0.university
+    }
+    async fn graduation_year(&self) -> i32 {
+        self.0.graduation_year
+    }
+    async fn initial_training_completed_on(&self) -> Date {
+        self.0.initial_training_completed_on.into()
+    }
+    async fn obligated_service_graduate(&self) -> bool {
+        self.0.obligated_service_graduate
+    }
+    async fn regional_quota_obligation(&self) -> bool {
+        self.0.regional_quota_obligation
+    }
+
+    /// eligibility for the course starting in that year
+    async fn eligibility(&self, year: i32) -> Eligibility {
+        let reasons: Vec<IneligibilityReason> = ineligibility(&facts(&self.0), year)
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        Eligibility {
+            eligible: reasons.is_empty(),
+            reasons,
+        }
+    }
+
+    /// The applications this viewer may see, oldest first.
+    async fn applications(&self, ctx: &Context<'_>) -> Result<Vec<Application>> {
+        let rows = application::Entity::find()
+            .filter(application::Column::ApplicantId.eq(self.0.id))
+            .filter(visibility::applications(viewer(ctx)))
+            .order_by_asc(application::Column::Id)
+            .all(db(ctx))
+            .await?;
+        Ok(rows.into_iter().map(Application::from).collect())
+    }
+
+    async fn trainee(&self, ctx: &Context<'_>) -> Result<Option<Trainee>> {
+        let row = trainee::Entity::find()
+            .filter(trainee::Column::ApplicantId.eq(self.0.id))
+            .filter(visibility::trainees(viewer(ctx)))
+            .one(db(ctx))
+            .await?;
+        Ok(row.map(Trainee::from))
+    }
+}
+
+pub async fn list_applicants(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> Result<ApplicantConnection> {
+    let args = PageArgs::parse(first, after)?;
+    let select = applicant::Entity::find().filter(visibility::applicants(viewer(ctx)));
+    let page = fetch_page(db(ctx), select.clone(), applicant::Column::Id, args).await?;
+    Ok(ApplicantConnection::new(
+        page,
+        TotalCount::of(db(ctx), select),
+    ))
+}
+
+pub async fn visible_applicant(ctx: &Context<'_>, id: i64) -> Result<Option<Applicant>> {
+    let row = applicant::Entity::find_by_id(id)
+        .filter(visibility::applicants(viewer(ctx)))
+        .one(db(ctx))
+        .await?;
+    Ok(row.map(Applicant))
+}
+
+#[derive(InputObject)]
+pub struct RegisterApplicantInput {
+    pub full_name: String,
+    pub full_name_kana: Option<String>,
+    pub email: String,
+    pub medical_license_number: String,
+    pub university: String,
+    pub graduation_year: i32,
+    pub initial_training_completed_on: Date,
+    pub obligated_service_graduate: bool,
+    pub regional_quota_obligation: bool,
+}
+
+#[derive(Default)]
+pub struct ApplicantMutation;
+
+#[Object]
+impl ApplicantMutation {
+    /// A doctor registers itself (APPLICANT), bound to its token's subject.
+    async fn register_applicant(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterApplicantInput,
+    ) -> Result<Applicant> {
+        let result = register_applicant(db(ctx), viewer(ctx), today(ctx), input).await;
+        audit::record_refusal(ctx, "registerApplicant", None, &result).await;
+        Ok(Applicant(result?))
+    }
+}
+
+/// Maps a validation message to BAD_USER_INPUT naming `input.<field>`.
+fn bad(field: &'static str) -> impl Fn(&str) -> AppError {
+    move |m| AppError::bad_input(format!("input.{field}"), m)
+}
+
+async fn register_applicant(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+    input: RegisterApplicantInput,
+) -> AppResult<applicant::Model> {
+    viewer.require(&[Role::Applicant])?;
+    if viewer.applicant_id.is_some() {
+        return Err(AppError::Conflict(
+            "this subject is already registered as an applicant".into(),
+        ));
+    }
+    let subject = viewer.subject.clone().ok_or(AppError::Unauthenticated)?;
+    let full_name = validate::name(&input.full_name, 100).map_err(bad("fullName"))?;
+    let full_name_kana = match input
+        .full_name_kana
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
+        Some(kana) => Some(validate::kana(kana).map_err(bad("fullNameKana"))?),
+        None => None,
+    };
+    let email = validate::email(&input.email).map_err(bad("email"))?;
+    let license = validate::medical_license_number(&input.medical_license_number)
+        .map_err(bad("medicalLicenseNumber"))?;
+    let university = validate::name(&input.university, 200).map_err(bad("university"))?;
+    let graduation_year = validate::graduation_year(input.graduation_year, today.year())
+        .map_err(bad("graduationYear"))?;
+    let completed_on = input.initial_training_completed_on.0;
+    if completed_on.year() < graduation_year || completed_on.year() > graduation_year + 10 {
+        return Err(AppError::bad_input(
+            "input.initialTrainingCompletedOn",
+            "must fall in the years after graduation",
+        ));
+    }
+
+    let txn = begin_write(db).await?;
+    let row = applicant::ActiveModel {
+        subject: Set(subject),
+        full_name: Set(full_name),
+        full_name_kana: Set(full_name_kana),
+        email: Set(email),
+        medical_license_number: Set(license),
+        university: Set(university),
+        graduation_year: Set(graduation_year),
+        initial_training_completed_on: Set(completed_on),
+        obligated_service_graduate: Set(input.obligated_service_graduate),
+        regional_quota_obligation: Set(input.regional_quota_obligation),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let id = ids::encode(ids::APPLICANT, row.id);
+    audit::record(
+        &txn,
+        viewer,
+        "registerApplicant",
+        Some(&id),
+        AuditOutcome::Ok,
+        "registered".into(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}

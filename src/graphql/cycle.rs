@@ -1,0 +1,234 @@
+//! Recruitment cycles: the early call, its schedule, quotas and statistics.
+
+use super::context::{db, societies};
+use super::ids;
+use super::scalars::Date;
+use super::society::{FieldQuota, Society, society_of};
+use crate::domain::eligibility::course_start;
+use crate::entity::enums::{ApplicationOutcome, ApplicationStatus, CyclePhase};
+use crate::entity::{applicant, application, course, field_quota, recruitment_cycle, society};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use sea_orm::sea_query::{Expr, Func, Query};
+use sea_orm::{
+    ColumnTrait, EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
+};
+
+/// One year's recruitment: the early call and its link to the general call.
+#[derive(Clone)]
+pub struct RecruitmentCycle(pub recruitment_cycle::Model);
+
+#[Object]
+impl RecruitmentCycle {
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::CYCLE, self.0.id)
+    }
+    /// the year the adopted trainees start (April)
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    /// seats for the whole country, apart from the regular programs' ceilings
+    async fn total_capacity(&self) -> i32 {
+        self.0.total_capacity
+    }
+    async fn early_call_opens_on(&self) -> Date {
+        self.0.early_call_opens_on.into()
+    }
+    async fn early_call_closes_on(&self) -> Date {
+        self.0.early_call_closes_on.into()
+    }
+    /// the general call of the regular programs, about a month after the early call
+    async fn general_call_opens_on(&self) -> Date {
+        self.0.general_call_opens_on.into()
+    }
+    /// years an institution loses the right to set courses after withdrawing a course
+    async fn sanction_years(&self) -> i32 {
+        self.0.sanction_years
+    }
+    async fn phase(&self) -> CyclePhase {
+        self.0.phase
+    }
+    /// Course length in years for this intake (7 under the 2020 guideline, 5 from 2024).
+    async fn course_years(&self) -> i32 {
+        self.0.course_years
+    }
+    /// Years of the clinical phase for this intake (2 under the 2020 guideline, 1 from 2024).
+    async fn clinical_years(&self) -> i32 {
+        self.0.clinical_years
+    }
+    /// Whether one of the two papers may be an English case report or a Japanese clinical paper (2024 rule).
+    async fn flexible_second_paper(&self) -> bool {
+        self.0.flexible_second_paper
+    }
+
+    /// Every field in the official order, once quotas are allocated; empty before.
+    async fn field_quotas(&self, ctx: &Context<'_>) -> Result<Vec<FieldQuota>> {
+        let mut rows = field_quota::Entity::find()
+            .filter(field_quota::Column::Year.eq(self.0.year))
+            .all(db(ctx))
+            .await?;
+        let catalog = societies(ctx);
+        rows.sort_by_key(|q| catalog.by_id(q.society_id).map_or(i32::MAX, |s| s.position));
+        Ok(rows.into_iter().map(FieldQuota).collect())
+    }
+
+    async fn statistics(&self, ctx: &Context<'_>) -> Result<CycleStatistics> {
+        cycle_statistics(ctx, self.0.year).await
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct FieldStatistics {
+    pub society: Society,
+    pub applicants: i32,
+    pub adopted: i32,
+    pub not_adopted: i32,
+    pub withdrawn: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct CycleStatistics {
+    /// distinct doctors who applied in the cycle
+    pub applicants: i32,
+    pub eligible_applicants: i32,
+    pub adopted: i32,
+    pub not_adopted: i32,
+    pub withdrawn: i32,
+    pub fell_back_to_regular_program: i32,
+    /// all 19 fields in the official order
+    pub by_field: Vec<FieldStatistics>,
+}
+
+#[derive(FromQueryResult)]
+struct FieldStatusCount {
+    society_id: i64,
+    status: ApplicationStatus,
+    n: i64,
+}
+
+#[derive(FromQueryResult)]
+struct Totals {
+    applicants: i64,
+    eligible: i64,
+    fell_back: i64,
+}
+
+/// Counts in SQL: one grouped query by field and status, one for the
+/// distinct-applicant totals.
+async fn cycle_statistics(ctx: &Context<'_>, year: i32) -> Result<CycleStatistics> {
+    let db = db(ctx);
+    let by_status: Vec<FieldStatusCount> = application::Entity::find()
+        .select_only()
+        .column_as(course::Column::SocietyId, "society_id")
+        .column(application::Column::Status)
+        .column_as(application::Column::Id.count(), "n")
+        .join(JoinType::InnerJoin, application_course())
+        .filter(application::Column::Year.eq(year))
+        .group_by(course::Column::SocietyId)
+        .group_by(application::Column::Status)
+        .into_model()
+        .all(db)
+        .await?;
+
+    let start = course_start(year);
+    let eligible_case = Expr::case(
+        Expr::col((
+            applicant::Entity,
+            applicant::Column::ObligatedServiceGraduate,
+        ))
+        .eq(false)
+        .and(
+            Expr::col((
+                applicant::Entity,
+                applicant::Column::RegionalQuotaObligation,
+            ))
+            .eq(false),
+        )
+        .and(
+            Expr::col((
+                applicant::Entity,
+                applicant::Column::InitialTrainingCompletedOn,
+            ))
+            .lte(start),
+        ),
+        Expr::col((application::Entity, application::Column::ApplicantId)),
+    );
+    let fell_back_case = Expr::case(
+        Expr::col((application::Entity, application::Column::Outcome))
+            .eq(ApplicationOutcome::RegularProgram),
+        Expr::col((application::Entity, application::Column::ApplicantId)),
+    );
+    let totals_query = Query::select()
+        .expr_as(
+            Func::count_distinct(Expr::col((
+                application::Entity,
+                application::Column::ApplicantId,
+            ))),
+            "applicants",
+        )
+        .expr_as(Func::count_distinct(eligible_case), "eligible")
+        .expr_as(Func::count_distinct(fell_back_case), "fell_back")
+        .from(application::Entity)
+        .inner_join(
+            applicant::Entity,
+            Expr::col((applicant::Entity, applicant::Column::Id))
+                .equals((application::Entity, application::Column::ApplicantId)),
+        )
+        .and_where(Expr::col((application::Entity, application::Column::Year)).eq(year))
+        .to_owned();
+    let totals = Totals::find_by_statement(db.get_database_backend().build(&totals_query))
+        .one(db)
+        .await?
+        .unwrap_or(Totals {
+            applicants: 0,
+            eligible: 0,
+            fell_back: 0,
+        });
+
+    let count = |society: Option<i64>, status: Option<ApplicationStatus>| -> i32 {
+        by_status
+            .iter()
+            .filter(|r| {
+                society.is_none_or(|s| r.society_id == s) && status.is_none_or(|s| r.status == s)
+            })
+            .map(|r| r.n as i32)
+            .sum()
+    };
+    let by_field = societies(ctx)
+        .all()
+        .iter()
+        .map(|s: &society::Model| {
+            Ok(FieldStatistics {
+                society: society_of(ctx, s.id)?,
+                applicants: count(Some(s.id), None),
+                adopted: count(Some(s.id), Some(ApplicationStatus::Adopted)),
+                not_adopted: count(Some(s.id), Some(ApplicationStatus::NotAdopted)),
+                withdrawn: count(Some(s.id), Some(ApplicationStatus::Withdrawn)),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(CycleStatistics {
+        applicants: totals.applicants as i32,
+        eligible_applicants: totals.eligible as i32,
+        adopted: count(None, Some(ApplicationStatus::Adopted)),
+        not_adopted: count(None, Some(ApplicationStatus::NotAdopted)),
+        withdrawn: count(None, Some(ApplicationStatus::Withdrawn)),
+        fell_back_to_regular_program: totals.fell_back as i32,
+        by_field,
+    })
+}
+
+/// applications.course_id → courses.id, for joins.
+fn application_course() -> sea_orm::RelationDef {
+    application::Entity::belongs_to(course::Entity)
+        .from(application::Column::CourseId)
+        .to(course::Column::Id)
+        .into()
+}
+
+pub async fn cycle_by_year(ctx: &Context<'_>, year: i32) -> Result<Option<RecruitmentCycle>> {
+    let row = recruitment_cycle::Entity::find()
+        .filter(recruitment_cycle::Column::Year.eq(year))
+        .one(db(ctx))
+        .await?;
+    Ok(row.map(RecruitmentCycle))
+}

@@ -1,0 +1,262 @@
+//! Relay connections: keyset pages over the primary key, opaque cursors,
+//! `first` defaulting to 20 and capped at 100, counts only when asked.
+
+use crate::error::{AppError, AppResult};
+use async_graphql::Object;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub const DEFAULT_PAGE: u64 = 20;
+pub const MAX_PAGE: u64 = 100;
+
+/// Validated `first`/`after` arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct PageArgs {
+    pub first: u64,
+    /// Rows after this primary key.
+    pub after: Option<i64>,
+}
+
+impl PageArgs {
+    pub fn parse(first: Option<i32>, after: Option<&str>) -> AppResult<Self> {
+        let first = match first {
+            None => DEFAULT_PAGE,
+            Some(n) if n < 0 => return Err(AppError::bad_input("first", "must not be negative")),
+            Some(n) => (n as u64).min(MAX_PAGE),
+        };
+        let after = after
+            .map(|c| {
+                decode_cursor(c)
+                    .ok_or_else(|| AppError::bad_input("after", "not a cursor of this list"))
+            })
+            .transpose()?;
+        Ok(Self { first, after })
+    }
+}
+
+pub fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("cursor:{id}"))
+}
+
+fn decode_cursor(raw: &str) -> Option<i64> {
+    if raw.len() > 64 {
+        return None;
+    }
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
+    text.strip_prefix("cursor:")?.parse().ok()
+}
+
+/// Models whose primary key orders their pages.
+pub trait Keyed {
+    fn key(&self) -> i64;
+}
+
+/// One page of rows, in primary-key order.
+pub struct Page<M> {
+    pub rows: Vec<M>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+}
+
+/// Runs `select` for one page: one statement, `first + 1` rows to learn
+/// whether another page follows.
+pub async fn fetch_page<E>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    key: E::Column,
+    args: PageArgs,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: Keyed,
+{
+    let mut select = select.order_by_asc(key).limit(args.first + 1);
+    if let Some(after) = args.after {
+        select = select.filter(key.gt(after));
+    }
+    let mut rows = if args.first == 0 {
+        Vec::new()
+    } else {
+        select.all(db).await?
+    };
+    let has_next_page = rows.len() as u64 > args.first;
+    rows.truncate(args.first as usize);
+    Ok(Page {
+        rows,
+        has_next_page,
+        has_previous_page: args.after.is_some(),
+    })
+}
+
+type CountFuture = Pin<Box<dyn Future<Output = Result<u64, DbErr>> + Send>>;
+
+/// `totalCount`, deferred: the COUNT runs only when a client asks for it.
+#[derive(Clone)]
+pub struct TotalCount(Arc<dyn Fn() -> CountFuture + Send + Sync>);
+
+impl TotalCount {
+    pub fn of<E>(db: &DatabaseConnection, select: Select<E>) -> Self
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+    {
+        let db = db.clone();
+        Self(Arc::new(move || {
+            let db = db.clone();
+            let select = select.clone();
+            Box::pin(async move { select.count(&db).await })
+        }))
+    }
+
+    pub async fn get(&self) -> Result<i32, DbErr> {
+        (self.0)().await.map(|n| n.min(i32::MAX as u64) as i32)
+    }
+}
+
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+#[Object]
+impl PageInfo {
+    async fn has_next_page(&self) -> bool {
+        self.has_next_page
+    }
+    async fn has_previous_page(&self) -> bool {
+        self.has_previous_page
+    }
+    async fn start_cursor(&self) -> Option<&str> {
+        self.start_cursor.as_deref()
+    }
+    async fn end_cursor(&self) -> Option<&str> {
+        self.end_cursor.as_deref()
+    }
+}
+
+/// Declares `<Node>Connection` and `<Node>Edge` for a node type that wraps a
+/// `Keyed` model and can be built `From` it.
+macro_rules! connection {
+    ($conn:ident, $edge:ident, $node:ty, $model:ty) => {
+        pub struct $conn {
+            nodes: Vec<$node>,
+            cursors: Vec<String>,
+            has_next_page: bool,
+            has_previous_page: bool,
+            total: $crate::graphql::pagination::TotalCount,
+        }
+
+        impl $conn {
+            pub fn new(
+                page: $crate::graphql::pagination::Page<$model>,
+                total: $crate::graphql::pagination::TotalCount,
+            ) -> Self {
+                use $crate::graphql::pagination::Keyed;
+                let cursors = page
+                    .rows
+                    .iter()
+                    .map(|m| $crate::graphql::pagination::encode_cursor(m.key()))
+                    .collect();
+                Self {
+                    nodes: page.rows.into_iter().map(<$node>::from).collect(),
+                    cursors,
+                    has_next_page: page.has_next_page,
+                    has_previous_page: page.has_previous_page,
+                    total,
+                }
+            }
+        }
+
+        #[async_graphql::Object]
+        impl $conn {
+            async fn edges(&self) -> Vec<$edge> {
+                self.nodes
+                    .iter()
+                    .zip(&self.cursors)
+                    .map(|(node, cursor)| $edge {
+                        cursor: cursor.clone(),
+                        node: node.clone(),
+                    })
+                    .collect()
+            }
+            async fn nodes(&self) -> &[$node] {
+                &self.nodes
+            }
+            async fn page_info(&self) -> $crate::graphql::pagination::PageInfo {
+                $crate::graphql::pagination::PageInfo {
+                    has_next_page: self.has_next_page,
+                    has_previous_page: self.has_previous_page,
+                    start_cursor: self.cursors.first().cloned(),
+                    end_cursor: self.cursors.last().cloned(),
+                }
+            }
+            async fn total_count(&self) -> async_graphql::Result<i32> {
+                Ok(self.total.get().await?)
+            }
+        }
+
+        pub struct $edge {
+            cursor: String,
+            node: $node,
+        }
+
+        #[async_graphql::Object]
+        impl $edge {
+            async fn cursor(&self) -> &str {
+                &self.cursor
+            }
+            async fn node(&self) -> &$node {
+                &self.node
+            }
+        }
+    };
+}
+pub(crate) use connection;
+
+/// Implements `Keyed` for models whose primary key is `id`.
+macro_rules! keyed_by_id {
+    ($($model:ty),+ $(,)?) => {
+        $(impl Keyed for $model {
+            fn key(&self) -> i64 {
+                self.id
+            }
+        })+
+    };
+}
+
+use crate::entity::{
+    annual_report, applicant, application, audit_event, course, institution, trainee,
+};
+keyed_by_id!(
+    annual_report::Model,
+    applicant::Model,
+    application::Model,
+    audit_event::Model,
+    course::Model,
+    institution::Model,
+    trainee::Model,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_caps_page_arguments() {
+        assert_eq!(PageArgs::parse(None, None).unwrap().first, 20);
+        assert_eq!(PageArgs::parse(Some(1000), None).unwrap().first, 100);
+        assert!(PageArgs::parse(Some(-1), None).is_err());
+        let cursor = encode_cursor(7);
+        assert_eq!(PageArgs::parse(None, Some(&cursor)).unwrap().after, Some(7));
+        assert!(PageArgs::parse(None, Some("garbage")).is_err());
+    }
+}

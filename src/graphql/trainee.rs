@@ -1,0 +1,422 @@
+//! Trainees (専攻医) through their course years.
+
+use super::applicant::{Applicant, visible_applicant};
+use super::context::{db, today, viewer};
+use super::course::{Course, visible_course};
+use super::ids;
+use super::institution::QuotaReduction;
+use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
+use super::scalars::{Date, DateTime};
+use super::visibility;
+use crate::domain::training::{self, CourseRules, PaperFacts, Requirement, TraineeFacts};
+use crate::entity::enums::{DecisionStatus, DegreeStatus, ExtensionReason, TraineePhase};
+use crate::entity::{
+    course, departure, extension, paper, quota_reduction, recruitment_cycle, study_abroad, trainee,
+};
+use crate::error::AppError;
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+/// A doctor enrolled in a course.
+#[derive(Clone)]
+pub struct Trainee {
+    row: trainee::Model,
+    /// Loaded on first use by any computed field, then shared by the others.
+    record: Arc<OnceCell<Record>>,
+}
+
+impl From<trainee::Model> for Trainee {
+    fn from(row: trainee::Model) -> Self {
+        Self {
+            row,
+            record: Arc::new(OnceCell::new()),
+        }
+    }
+}
+
+connection!(TraineeConnection, TraineeEdge, Trainee, trainee::Model);
+
+/// Everything the course-year rules read about one trainee.
+struct Record {
+    rules: CourseRules,
+    papers: Vec<paper::Model>,
+    extensions: Vec<extension::Model>,
+    study_abroad: Vec<study_abroad::Model>,
+    departure: Option<departure::Model>,
+}
+
+impl Record {
+    async fn load(db: &DatabaseConnection, row: &trainee::Model) -> Result<Self, sea_orm::DbErr> {
+        let course = course::Entity::find_by_id(row.course_id).one(db).await?;
+        let cycle = match course {
+            Some(c) => {
+                recruitment_cycle::Entity::find()
+                    .filter(recruitment_cycle::Column::Year.eq(c.year))
+                    .one(db)
+                    .await?
+            }
+            None => None,
+        };
+        let rules = cycle.map_or(CourseRules::GUIDELINE_2020, |c| rules_of(&c));
+        Ok(Self {
+            rules,
+            papers: paper::Entity::find()
+                .filter(paper::Column::TraineeId.eq(row.id))
+                .order_by_asc(paper::Column::Id)
+                .all(db)
+                .await?,
+            extensions: extension::Entity::find()
+                .filter(extension::Column::TraineeId.eq(row.id))
+                .order_by_asc(extension::Column::Id)
+                .all(db)
+                .await?,
+            study_abroad: study_abroad::Entity::find()
+                .filter(study_abroad::Column::TraineeId.eq(row.id))
+                .order_by_asc(study_abroad::Column::StartsOn)
+                .all(db)
+                .await?,
+            departure: departure::Entity::find()
+                .filter(departure::Column::TraineeId.eq(row.id))
+                .one(db)
+                .await?,
+        })
+    }
+
+    fn approved_months(&self) -> u32 {
+        self.extensions
+            .iter()
+            .filter(|e| e.status == DecisionStatus::Approved)
+            .map(|e| e.months.max(0) as u32)
+            .sum()
+    }
+}
+
+/// The rules of the intake year a cycle recruits for.
+pub fn rules_of(cycle: &recruitment_cycle::Model) -> CourseRules {
+    CourseRules {
+        course_years: cycle.course_years.max(1) as u32,
+        clinical_years: cycle.clinical_years.max(1) as u32,
+        flexible_second_paper: cycle.flexible_second_paper,
+    }
+}
+
+pub fn paper_facts(p: &paper::Model) -> PaperFacts {
+    PaperFacts {
+        sci_indexed: p.sci_indexed,
+        first_author: p.first_author,
+        english: p.english,
+        case_report: p.case_report,
+    }
+}
+
+impl Trainee {
+    async fn record(&self, ctx: &Context<'_>) -> Result<&Record> {
+        Ok(self
+            .record
+            .get_or_try_init(|| Record::load(db(ctx), &self.row))
+            .await?)
+    }
+
+    /// Runs `f` on the rule facts of this trainee.
+    async fn with_facts<T>(
+        &self,
+        ctx: &Context<'_>,
+        f: impl FnOnce(&TraineeFacts, NaiveDate) -> T,
+    ) -> Result<T> {
+        let record = self.record(ctx).await?;
+        let papers: Vec<PaperFacts> = record.papers.iter().map(paper_facts).collect();
+        let facts = TraineeFacts {
+            started_on: self.row.started_on,
+            rules: record.rules,
+            approved_extension_months: record.approved_months(),
+            research_effort_percent: self
+                .row
+                .research_effort_percent
+                .map(|p| p.clamp(0, 100) as u8),
+            board_certified_on: self.row.board_certified_on,
+            degree: match self.row.degree {
+                DegreeStatus::None => training::Degree::None,
+                DegreeStatus::Expected => training::Degree::Expected,
+                DegreeStatus::Obtained => training::Degree::Obtained,
+            },
+            papers: &papers,
+            departed_on: record.departure.as_ref().map(|d| d.departed_on),
+            completion_confirmed_on: self.row.completion_confirmed_on,
+        };
+        Ok(f(&facts, today(ctx)))
+    }
+}
+
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CompletionRequirement {
+    BoardCertification,
+    Degree,
+    TwoQualifyingPapers,
+    ResearchEffort,
+}
+
+impl From<Requirement> for CompletionRequirement {
+    fn from(r: Requirement) -> Self {
+        match r {
+            Requirement::BoardCertification => Self::BoardCertification,
+            Requirement::Degree => Self::Degree,
+            Requirement::TwoQualifyingPapers => Self::TwoQualifyingPapers,
+            Requirement::ResearchEffort => Self::ResearchEffort,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CompletionCheck {
+    pub complete: bool,
+    pub unmet: Vec<CompletionRequirement>,
+}
+
+pub fn phase_of(p: training::Phase) -> TraineePhase {
+    match p {
+        training::Phase::Clinical => TraineePhase::Clinical,
+        training::Phase::Research => TraineePhase::Research,
+        training::Phase::Completed => TraineePhase::Completed,
+        training::Phase::Departed => TraineePhase::Departed,
+    }
+}
+
+#[Object]
+impl Trainee {
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::TRAINEE, self.row.id)
+    }
+    async fn applicant(&self, ctx: &Context<'_>) -> Result<Applicant> {
+        visible_applicant(ctx, self.row.applicant_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::Internal(format!("applicant of trainee {} not visible", self.row.id))
+                    .into()
+            })
+    }
+    async fn course(&self, ctx: &Context<'_>) -> Result<Course> {
+        visible_course(ctx, self.row.course_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::Internal(format!("course of trainee {} not visible", self.row.id)).into()
+            })
+    }
+    async fn started_on(&self) -> Date {
+        self.row.started_on.into()
+    }
+    async fn phase(&self, ctx: &Context<'_>) -> Result<TraineePhase> {
+        self.with_facts(ctx, |f, today| phase_of(training::phase(f, today)))
+            .await
+    }
+    async fn clinical_phase_ends_on(&self, ctx: &Context<'_>) -> Result<Date> {
+        let rules = self.record(ctx).await?.rules;
+        Ok(training::clinical_phase_ends_on(self.row.started_on, rules).into())
+    }
+    /// start plus the course length plus approved extensions
+    async fn planned_completion_on(&self, ctx: &Context<'_>) -> Result<Date> {
+        let record = self.record(ctx).await?;
+        Ok(training::planned_completion_on(
+            self.row.started_on,
+            record.rules,
+            record.approved_months(),
+        )
+        .into())
+    }
+    /// latest reported share of time spent on research in the research phase
+    async fn research_effort_percent(&self) -> Option<i32> {
+        self.row.research_effort_percent
+    }
+    async fn graduate_school(&self) -> Option<&str> {
+        self.row.graduate_school.as_deref()
+    }
+    async fn board_certified_on(&self) -> Option<Date> {
+        self.row.board_certified_on.map(Date)
+    }
+    async fn degree(&self) -> DegreeStatus {
+        self.row.degree
+    }
+    async fn papers(&self, ctx: &Context<'_>) -> Result<Vec<Paper>> {
+        let record = self.record(ctx).await?;
+        Ok(record.papers.iter().cloned().map(Paper).collect())
+    }
+    async fn qualifying_paper_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        self.with_facts(ctx, |f, _| {
+            training::qualifying_paper_count(f.papers, f.rules) as i32
+        })
+        .await
+    }
+    async fn extensions(&self, ctx: &Context<'_>) -> Result<Vec<Extension>> {
+        Ok(self
+            .record(ctx)
+            .await?
+            .extensions
+            .iter()
+            .cloned()
+            .map(Extension)
+            .collect())
+    }
+    async fn study_abroad(&self, ctx: &Context<'_>) -> Result<Vec<StudyAbroad>> {
+        Ok(self
+            .record(ctx)
+            .await?
+            .study_abroad
+            .iter()
+            .cloned()
+            .map(StudyAbroad)
+            .collect())
+    }
+    async fn departure(&self, ctx: &Context<'_>) -> Result<Option<Departure>> {
+        Ok(self.record(ctx).await?.departure.clone().map(Departure))
+    }
+    async fn completion(&self, ctx: &Context<'_>) -> Result<CompletionCheck> {
+        self.with_facts(ctx, |f, today| {
+            let unmet: Vec<CompletionRequirement> = training::unmet(f, today)
+                .into_iter()
+                .map(Into::into)
+                .collect();
+            CompletionCheck {
+                complete: unmet.is_empty(),
+                unmet,
+            }
+        })
+        .await
+    }
+}
+
+pub async fn list_trainees(
+    ctx: &Context<'_>,
+    course_id: Option<i64>,
+    first: Option<i32>,
+    after: Option<&str>,
+) -> Result<TraineeConnection> {
+    let args = PageArgs::parse(first, after)?;
+    let mut select = trainee::Entity::find().filter(visibility::trainees(viewer(ctx)));
+    if let Some(course_id) = course_id {
+        select = select.filter(trainee::Column::CourseId.eq(course_id));
+    }
+    let page = fetch_page(db(ctx), select.clone(), trainee::Column::Id, args).await?;
+    Ok(TraineeConnection::new(
+        page,
+        TotalCount::of(db(ctx), select),
+    ))
+}
+
+pub async fn visible_trainee(ctx: &Context<'_>, id: i64) -> Result<Option<Trainee>> {
+    let row = trainee::Entity::find_by_id(id)
+        .filter(visibility::trainees(viewer(ctx)))
+        .one(db(ctx))
+        .await?;
+    Ok(row.map(Trainee::from))
+}
+
+pub struct Paper(pub paper::Model);
+
+#[Object]
+impl Paper {
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::PAPER, self.0.id)
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn journal(&self) -> &str {
+        &self.0.journal
+    }
+    async fn doi(&self) -> Option<&str> {
+        self.0.doi.as_deref()
+    }
+    async fn published_on(&self) -> Date {
+        self.0.published_on.into()
+    }
+    async fn sci_indexed(&self) -> bool {
+        self.0.sci_indexed
+    }
+    async fn first_author(&self) -> bool {
+        self.0.first_author
+    }
+    async fn english(&self) -> bool {
+        self.0.english
+    }
+    async fn case_report(&self) -> bool {
+        self.0.case_report
+    }
+    /// counts toward the two required papers: SCI-indexed, English, first author, not a case report
+    async fn qualifies(&self) -> bool {
+        training::paper_qualifies(&paper_facts(&self.0))
+    }
+}
+
+pub struct Extension(pub extension::Model);
+
+#[Object]
+impl Extension {
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::EXTENSION, self.0.id)
+    }
+    async fn reason(&self) -> ExtensionReason {
+        self.0.reason
+    }
+    async fn months(&self) -> i32 {
+        self.0.months
+    }
+    async fn status(&self) -> DecisionStatus {
+        self.0.status
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    async fn requested_at(&self) -> DateTime {
+        self.0.requested_at.into()
+    }
+    async fn decided_at(&self) -> Option<DateTime> {
+        self.0.decided_at.map(DateTime)
+    }
+}
+
+/// Research done at another institution, at home or abroad; it counts toward the research period.
+pub struct StudyAbroad(pub study_abroad::Model);
+
+#[Object]
+impl StudyAbroad {
+    pub async fn id(&self) -> ID {
+        ids::encode(ids::STUDY_ABROAD, self.0.id)
+    }
+    async fn host(&self) -> &str {
+        &self.0.host
+    }
+    async fn country(&self) -> &str {
+        &self.0.country
+    }
+    async fn starts_on(&self) -> Date {
+        self.0.starts_on.into()
+    }
+    async fn ends_on(&self) -> Date {
+        self.0.ends_on.into()
+    }
+}
+
+pub struct Departure(pub departure::Model);
+
+#[Object]
+impl Departure {
+    async fn on(&self) -> Date {
+        self.0.departed_on.into()
+    }
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    /// 特段の理由: when true, no quota is reduced
+    async fn special_circumstances(&self) -> bool {
+        self.0.special_circumstances
+    }
+    async fn quota_reduction(&self, ctx: &Context<'_>) -> Result<Option<QuotaReduction>> {
+        let Some(id) = self.0.quota_reduction_id else {
+            return Ok(None);
+        };
+        let row = quota_reduction::Entity::find_by_id(id).one(db(ctx)).await?;
+        Ok(row.map(QuotaReduction))
+    }
+}

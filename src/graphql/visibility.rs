@@ -1,0 +1,138 @@
+//! What each viewer may see, as SQL conditions.
+//!
+//! Lists, counts, `node` and nested fields all filter through these, so an
+//! object a viewer may not see is simply absent: never an error that would
+//! reveal that it exists.
+
+use crate::auth::Viewer;
+use crate::entity::enums::{CourseStatus, Role};
+use crate::entity::{annual_report, applicant, application, course, trainee};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition};
+
+/// Matches nothing: for viewers with no right to a list at all.
+fn nothing() -> Condition {
+    Condition::all().add(Expr::cust("1 = 0"))
+}
+
+/// Ids of the courses a society or institution is responsible for.
+fn own_course_ids(viewer: &Viewer) -> Option<SelectStatement> {
+    let mut q = Query::select();
+    q.column(course::Column::Id).from(course::Entity);
+    match viewer.role? {
+        Role::Society => q.and_where(course::Column::SocietyId.eq(viewer.society_id?)),
+        Role::Institution => {
+            q.and_where(course::Column::ResponsibleInstitutionId.eq(viewer.institution_id?))
+        }
+        _ => return None,
+    };
+    Some(q)
+}
+
+/// Published courses for everyone; a society's and an institution's own
+/// courses in any status; an applicant also the courses it applied to.
+pub fn courses(viewer: &Viewer) -> Condition {
+    let published = course::Column::Status.eq(CourseStatus::Published);
+    match viewer.role {
+        Some(Role::Admin) => Condition::all(),
+        Some(Role::Society) | Some(Role::Institution) => match own_course_ids(viewer) {
+            Some(ids) => Condition::any()
+                .add(published)
+                .add(course::Column::Id.in_subquery(ids)),
+            None => Condition::all().add(published),
+        },
+        Some(Role::Applicant) => match viewer.applicant_id {
+            Some(applicant_id) => Condition::any().add(published).add(
+                course::Column::Id.in_subquery(
+                    Query::select()
+                        .column(application::Column::CourseId)
+                        .from(application::Entity)
+                        .and_where(application::Column::ApplicantId.eq(applicant_id))
+                        .to_owned(),
+                ),
+            ),
+            None => Condition::all().add(published),
+        },
+        None => Condition::all().add(published),
+    }
+}
+
+/// The board; the applicant its own; a society and an institution the
+/// applications to their courses.
+pub fn applications(viewer: &Viewer) -> Condition {
+    match viewer.role {
+        Some(Role::Admin) => Condition::all(),
+        Some(Role::Applicant) => match viewer.applicant_id {
+            Some(id) => Condition::all().add(application::Column::ApplicantId.eq(id)),
+            None => nothing(),
+        },
+        _ => match own_course_ids(viewer) {
+            Some(ids) => Condition::all().add(application::Column::CourseId.in_subquery(ids)),
+            None => nothing(),
+        },
+    }
+}
+
+/// The board; the doctor; a society and an institution the doctors who
+/// applied to their courses.
+pub fn applicants(viewer: &Viewer) -> Condition {
+    match viewer.role {
+        Some(Role::Admin) => Condition::all(),
+        Some(Role::Applicant) => match viewer.applicant_id {
+            Some(id) => Condition::all().add(applicant::Column::Id.eq(id)),
+            None => nothing(),
+        },
+        _ => match own_course_ids(viewer) {
+            Some(ids) => Condition::all().add(
+                applicant::Column::Id.in_subquery(
+                    Query::select()
+                        .column(application::Column::ApplicantId)
+                        .from(application::Entity)
+                        .and_where(application::Column::CourseId.in_subquery(ids))
+                        .to_owned(),
+                ),
+            ),
+            None => nothing(),
+        },
+    }
+}
+
+/// The board; the trainee; the society and institution of the trainee's course.
+pub fn trainees(viewer: &Viewer) -> Condition {
+    match viewer.role {
+        Some(Role::Admin) => Condition::all(),
+        Some(Role::Applicant) => match viewer.applicant_id {
+            Some(id) => Condition::all().add(trainee::Column::ApplicantId.eq(id)),
+            None => nothing(),
+        },
+        _ => match own_course_ids(viewer) {
+            Some(ids) => Condition::all().add(trainee::Column::CourseId.in_subquery(ids)),
+            None => nothing(),
+        },
+    }
+}
+
+/// The board; the reporting institution; the course's society.
+pub fn annual_reports(viewer: &Viewer) -> Condition {
+    match viewer.role {
+        Some(Role::Admin) => Condition::all(),
+        Some(Role::Institution) => match viewer.institution_id {
+            Some(id) => Condition::all().add(annual_report::Column::InstitutionId.eq(id)),
+            None => nothing(),
+        },
+        Some(Role::Society) => match own_course_ids(viewer) {
+            Some(ids) => Condition::all().add(annual_report::Column::CourseId.in_subquery(ids)),
+            None => nothing(),
+        },
+        _ => nothing(),
+    }
+}
+
+/// Personal identifiers (医籍登録番号) only for the board and the doctor.
+/// The doctor is matched by the token's subject, so it holds in the very
+/// request that registers the applicant.
+pub fn sees_license_number(viewer: &Viewer, applicant: &applicant::Model) -> bool {
+    viewer.is_admin()
+        || (viewer.role == Some(Role::Applicant)
+            && viewer.subject.as_deref() == Some(applicant.subject.as_str()))
+}

@@ -1,0 +1,11 @@
+//! The GraphQL API of Japan's clinician scientist course (臨床研究医コース).
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entity;
+pub mod error;
+pub mod graphql;
+pub mod startup;
+pub mod telemetry;

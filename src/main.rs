@@ -1,0 +1,241 @@
+//! `csc`: serve the API, run migrations, print the schema, issue tokens.
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use csc::auth::{Grant, TokenKeys};
+use csc::config::{AuthConfig, DatabaseConfig, HttpConfig, LogConfig};
+use csc::entity::enums::{FieldCode, Role};
+use csc::graphql::context::Clock;
+use csc::graphql::ids;
+use csc::startup::{AppState, build_router, serve};
+use csc::{db, telemetry};
+use migration::{Migrator, MigratorTrait};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "csc",
+    version,
+    about = "GraphQL API for Japan's clinician scientist course (臨床研究医コース)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    log: LogConfig,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run pending migrations, then serve GraphQL (GraphiQL at GET /graphql).
+    Serve {
+        /// Generate and print a throwaway signing secret when none is configured.
+        #[arg(long)]
+        dev: bool,
+        /// Fix today's date (tests and demos only). Env: `CSC_TODAY`.
+        #[arg(long, env = "CSC_TODAY")]
+        today: Option<NaiveDate>,
+        #[command(flatten)]
+        database: DatabaseConfig,
+        #[command(flatten)]
+        http: HttpConfig,
+        #[command(flatten)]
+        auth: AuthConfig,
+    },
+    /// Apply, roll back or list migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Print the served GraphQL schema (SDL).
+    Schema,
+    /// Print one signed token, for GraphiQL, scripts and tests.
+    Token {
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The field of a SOCIETY token, e.g. INTERNAL_MEDICINE.
+        #[arg(long)]
+        society: Option<String>,
+        /// The institution of an INSTITUTION token: its ID as GraphQL shows it, or its number.
+        #[arg(long)]
+        institution: Option<String>,
+        /// The token's subject; an APPLICANT's record is the one registered under it.
+        #[arg(long)]
+        sub: Option<String>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 8 * 3600)]
+        ttl: i64,
+        #[command(flatten)]
+        auth: AuthConfig,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last migration.
+    Down,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+enum RoleArg {
+    Admin,
+    Society,
+    Institution,
+    Applicant,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Society => Role::Society,
+            RoleArg::Institution => Role::Institution,
+            RoleArg::Applicant => Role::Applicant,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(&cli.log);
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("csc: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve {
+            dev,
+            today,
+            database,
+            http,
+            auth,
+        } => {
+            let (keys, generated) =
+                TokenKeys::from_config(&auth, dev).map_err(|e| e.to_string())?;
+            let conn = db::connect(&database)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            db::migrate(&conn)
+                .await
+                .map_err(|e| format!("migrations: {e}"))?;
+            if let Some(secret) = generated {
+                print_dev_hint(&keys, &secret, &auth);
+            }
+            let state = AppState::new(conn, keys, Clock { fixed_today: today })
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            let listener = tokio::net::TcpListener::bind(http.bind)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", http.bind))?;
+            tracing::info!(address = %http.bind, "serving GraphQL at /graphql");
+            serve(listener, build_router(state))
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Command::Migrate { action, database } => {
+            let conn = db::connect(&database)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            match action {
+                MigrateAction::Up => Migrator::up(&conn, None).await,
+                MigrateAction::Down => Migrator::down(&conn, Some(1)).await,
+                MigrateAction::Status => {
+                    for m in Migrator::get_migration_with_status(&conn)
+                        .await
+                        .map_err(|e| e.to_string())?
+                    {
+                        println!("{}\t{:?}", m.name(), m.status());
+                    }
+                    Ok(())
+                }
+            }
+            .map_err(|e| format!("migrations: {e}"))
+        }
+        Command::Schema => {
+            print!("{}", csc::graphql::sdl());
+            Ok(())
+        }
+        Command::Token {
+            role,
+            society,
+            institution,
+            sub,
+            ttl,
+            auth,
+        } => {
+            let (keys, _) = TokenKeys::from_config(&auth, false).map_err(|e| e.to_string())?;
+            let grant = grant(role.into(), society, institution, sub)?;
+            println!("{}", keys.issue(&grant, ttl));
+            Ok(())
+        }
+    }
+}
+
+/// Checks that each role carries exactly the scope it needs.
+fn grant(
+    role: Role,
+    society: Option<String>,
+    institution: Option<String>,
+    sub: Option<String>,
+) -> Result<Grant, String> {
+    use sea_orm::ActiveEnum;
+    let society = match (role, society) {
+        (Role::Society, Some(code)) => Some(
+            FieldCode::try_from_value(&code).map_err(|_| format!("unknown field code {code}"))?,
+        ),
+        (Role::Society, None) => return Err("a SOCIETY token needs --society FIELD_CODE".into()),
+        (_, Some(_)) => return Err("--society goes with --role SOCIETY only".into()),
+        (_, None) => None,
+    };
+    let institution_id = match (role, institution) {
+        (Role::Institution, Some(raw)) => Some(
+            raw.parse::<i64>()
+                .ok()
+                .or_else(|| ids::decode_kind(&raw, ids::INSTITUTION).ok())
+                .ok_or_else(|| format!("{raw} is not an institution ID"))?,
+        ),
+        (Role::Institution, None) => {
+            return Err("an INSTITUTION token needs --institution ID".into());
+        }
+        (_, Some(_)) => return Err("--institution goes with --role INSTITUTION only".into()),
+        (_, None) => None,
+    };
+    Ok(Grant {
+        subject: sub.unwrap_or_else(|| format!("cli-{}", role.to_value().to_lowercase())),
+        role,
+        society,
+        institution_id,
+    })
+}
+
+fn print_dev_hint(keys: &TokenKeys, secret: &str, auth: &AuthConfig) {
+    let admin = keys.issue(
+        &Grant {
+            subject: "dev-admin".into(),
+            role: Role::Admin,
+            society: None,
+            institution_id: None,
+        },
+        8 * 3600,
+    );
+    eprintln!(
+        "\n--dev: throwaway signing secret (tokens die with this process):\n  JWT_SECRET={secret}\n\
+         Issue tokens with: JWT_SECRET={secret} JWT_ISSUER={} JWT_AUDIENCE={} csc token --role ADMIN\n\
+         An ADMIN token for GraphiQL (Headers: {{\"Authorization\": \"Bearer …\"}}):\n  {admin}\n",
+        auth.jwt_issuer, auth.jwt_audience
+    );
+}
