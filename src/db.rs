@@ -8,14 +8,19 @@ use sea_orm::{
 };
 use std::time::Duration;
 
-/// Opens the pool. For SQLite the file's folder is created when missing, the
-/// journal is WAL (readers do not block the writer) and foreign keys are on.
+/// Opens the pool. For SQLite the file's folder is created when missing.
 #[tracing::instrument(skip_all)]
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
-    let url = &config.database_url;
-    if url.starts_with("sqlite:") {
-        create_sqlite_folder(url);
+    if config.database_url.starts_with("sqlite:") {
+        create_sqlite_folder(&config.database_url);
     }
+    Database::connect(options(config)).await
+}
+
+/// Pool settings: bounded waits, no statement logging, and for SQLite a WAL
+/// journal (readers do not block the writer) with foreign keys on.
+pub fn options(config: &DatabaseConfig) -> ConnectOptions {
+    let url = &config.database_url;
     let mut options = ConnectOptions::new(url.clone());
     options
         .max_connections(config.database_max_connections)
@@ -27,7 +32,7 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbEr
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
         });
-    Database::connect(options).await
+    options
 }
 
 /// `sqlite://data/csc.db?mode=rwc` → creates `data/`.
