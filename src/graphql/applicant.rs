@@ -266,3 +266,15 @@ async fn register_applicant(
     txn.commit().await?;
     Ok(row)
 }
+
+/// Applicants eligible for the course starting in `year`, as SQL: the same
+/// rule as `domain::eligibility`, for counting in the database.
+pub fn eligible_condition(year: i32) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(applicant::Column::ObligatedServiceGraduate.eq(false))
+        .add(applicant::Column::RegionalQuotaObligation.eq(false))
+        .add(
+            applicant::Column::InitialTrainingCompletedOn
+                .lte(crate::domain::eligibility::course_start(year)),
+        )
+}

@@ -169,3 +169,21 @@ impl GeneralApplication {
         self.0.activated_at.map(DateTime)
     }
 }
+
+/// applications.course_id → courses.id, for joins.
+pub fn join_course() -> sea_orm::RelationDef {
+    use sea_orm::EntityTrait;
+    application::Entity::belongs_to(course::Entity)
+        .from(application::Column::CourseId)
+        .to(course::Column::Id)
+        .into()
+}
+
+/// applications.applicant_id → applicants.id, for joins.
+pub fn join_applicant() -> sea_orm::RelationDef {
+    use sea_orm::EntityTrait;
+    application::Entity::belongs_to(crate::entity::applicant::Entity)
+        .from(application::Column::ApplicantId)
+        .to(crate::entity::applicant::Column::Id)
+        .into()
+}

@@ -1,5 +1,6 @@
 //! Recruitment cycles: the early call, its schedule, quotas and statistics.
 
+use super::application::join_course;
 use super::context::{db, societies};
 use super::ids;
 use super::scalars::Date;
@@ -121,7 +122,7 @@ async fn cycle_statistics(ctx: &Context<'_>, year: i32) -> Result<CycleStatistic
         .column_as(course::Column::SocietyId, "society_id")
         .column(application::Column::Status)
         .column_as(application::Column::Id.count(), "n")
-        .join(JoinType::InnerJoin, application_course())
+        .join(JoinType::InnerJoin, join_course())
         .filter(application::Column::Year.eq(year))
         .group_by(course::Column::SocietyId)
         .group_by(application::Column::Status)
@@ -215,14 +216,6 @@ async fn cycle_statistics(ctx: &Context<'_>, year: i32) -> Result<CycleStatistic
         fell_back_to_regular_program: totals.fell_back as i32,
         by_field,
     })
-}
-
-/// applications.course_id → courses.id, for joins.
-fn application_course() -> sea_orm::RelationDef {
-    application::Entity::belongs_to(course::Entity)
-        .from(application::Column::CourseId)
-        .to(course::Column::Id)
-        .into()
 }
 
 pub async fn cycle_by_year(ctx: &Context<'_>, year: i32) -> Result<Option<RecruitmentCycle>> {

@@ -2,15 +2,19 @@
 
 pub mod applicant;
 pub mod application;
+pub mod applying;
 pub mod audit;
 pub mod context;
 pub mod course;
+pub mod course_setup;
 pub mod cycle;
+pub mod guards;
 pub mod ids;
 pub mod institution;
 pub mod node;
 pub mod pagination;
 pub mod query;
+pub mod recruitment;
 pub mod report;
 pub mod scalars;
 pub mod society;
@@ -30,6 +34,9 @@ use std::sync::Arc;
 pub struct Mutation(
     institution::InstitutionMutation,
     applicant::ApplicantMutation,
+    recruitment::RecruitmentMutation,
+    applying::ApplyingMutation,
+    course_setup::CourseSetupMutation,
 );
 
 pub type CscSchema = Schema<query::Query, Mutation, EmptySubscription>;
