@@ -1,0 +1,13 @@
+//! Integration tests: the real router over a fresh database per test.
+//! SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set.
+
+mod auth;
+mod concurrency;
+mod course_setup;
+mod helpers;
+mod mutations;
+mod pagination;
+mod recruitment;
+mod schema;
+mod societies;
+mod visibility;
