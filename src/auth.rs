@@ -217,7 +217,7 @@ pub async fn viewer_from_claims(db: &DatabaseConnection, claims: Claims) -> AppR
             let id = claims
                 .institution
                 .as_deref()
-                .and_then(|raw| ids::decode_kind(raw, ids::INSTITUTION).ok())
+                .and_then(|raw| ids::decode_kind(raw, ids::INSTITUTION))
                 .ok_or(AppError::Unauthenticated)?;
             let exists = institution::Entity::find_by_id(id)
                 .select_only()

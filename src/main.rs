@@ -205,7 +205,7 @@ fn grant(
         (Role::Institution, Some(raw)) => Some(
             raw.parse::<i64>()
                 .ok()
-                .or_else(|| ids::decode_kind(&raw, ids::INSTITUTION).ok())
+                .or_else(|| ids::decode_kind(&raw, ids::INSTITUTION))
                 .ok_or_else(|| format!("{raw} is not an institution ID"))?,
         ),
         (Role::Institution, None) => {

@@ -724,9 +724,7 @@ async fn update_course(
 /// The canonical global ID of a course, for the audit of a refusal; `None`
 /// when the client's ID is not a course ID.
 fn course_target(raw: &ID) -> Option<ID> {
-    ids::decode_kind(raw, ids::COURSE)
-        .ok()
-        .map(|n| ids::encode(ids::COURSE, n))
+    ids::decode_kind(raw, ids::COURSE).map(|n| ids::encode(ids::COURSE, n))
 }
 
 /// Locks the course's cycle, then the course: the cycle is the coarser lock

@@ -14,7 +14,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 /// The number inside a global ID of type `kind`; anything else is bad input
 /// naming `field`.
 pub fn parse_id(raw: &ID, kind: &str, field: &str) -> AppResult<i64> {
-    ids::decode_kind(raw, kind).map_err(|()| AppError::bad_input(field, format!("not a {kind} ID")))
+    ids::decode_kind(raw, kind)
+        .ok_or_else(|| AppError::bad_input(field, format!("not a {kind} ID")))
 }
 
 /// The society may act for its own field; the board for every field, and it
