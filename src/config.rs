@@ -36,6 +36,13 @@ pub struct HttpConfig {
     /// Address to listen on. Env: `BIND`.
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+    /// Browser origins allowed to call the API (CORS), comma-separated, e.g.
+    /// `https://portal.example.jp`. Empty: same-origin only. Env: `CORS_ALLOWED_ORIGINS`.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
+    /// Seconds before a request is answered 408 instead of hanging. Env: `REQUEST_TIMEOUT_SECS`.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 10)]
+    pub request_timeout_secs: u64,
 }
 
 /// Log output.

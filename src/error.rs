@@ -117,7 +117,7 @@ fn db_error_code(err: &DbErr) -> ErrorCode {
 
 /// Rewrites one error for the client: sets `extensions.code` (and `field`,
 /// `reasons`), hides internal detail, and logs what was hidden.
-pub fn to_wire(err: &mut ServerError, request_id: Option<&str>) {
+pub fn to_wire(err: &mut ServerError) {
     let source = err.source.clone();
     let code = if let Some(app) = source.as_ref().and_then(|s| s.downcast_ref::<AppError>()) {
         let code = app.code();
@@ -152,7 +152,7 @@ pub fn to_wire(err: &mut ServerError, request_id: Option<&str>) {
     };
     match code {
         ErrorCode::Internal => {
-            tracing::error!(request_id, error = %err.message, "internal error");
+            tracing::error!(error = %err.message, "internal error");
             err.message = "internal error".into();
         }
         ErrorCode::Conflict
@@ -166,9 +166,6 @@ pub fn to_wire(err: &mut ServerError, request_id: Option<&str>) {
     }
     let ext = err.extensions.get_or_insert_with(Default::default);
     ext.set("code", code.as_str());
-    if let Some(id) = request_id {
-        ext.set("requestId", id);
-    }
 }
 
 fn is_limit_error(message: &str) -> bool {

@@ -7,7 +7,7 @@ use csc::config::{AuthConfig, DatabaseConfig, HttpConfig, LogConfig};
 use csc::entity::enums::{FieldCode, Role};
 use csc::graphql::context::Clock;
 use csc::graphql::ids;
-use csc::startup::{AppState, build_router, serve};
+use csc::startup::{AppState, HttpPolicy, build_router, serve};
 use csc::{db, telemetry};
 use migration::{Migrator, MigratorTrait};
 use std::process::ExitCode;
@@ -30,8 +30,11 @@ enum Command {
     /// Run pending migrations, then serve GraphQL (GraphiQL at GET /graphql).
     Serve {
         /// Generate and print a throwaway signing secret when none is configured.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "production")]
         dev: bool,
+        /// Refuse unsafe settings and hide the schema from anonymous callers.
+        #[arg(long)]
+        production: bool,
         /// Fix today's date (tests and demos only). Env: `CSC_TODAY`.
         #[arg(long, env = "CSC_TODAY")]
         today: Option<NaiveDate>,
@@ -119,11 +122,16 @@ async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Serve {
             dev,
+            production,
             today,
             database,
             http,
             auth,
         } => {
+            if production {
+                check_production(&database, today)?;
+            }
+            let policy = http_policy(&http, production)?;
             let (keys, generated) =
                 TokenKeys::from_config(&auth, dev).map_err(|e| e.to_string())?;
             let conn = db::connect(&database)
@@ -137,7 +145,8 @@ async fn run(command: Command) -> Result<(), String> {
             }
             let state = AppState::new(conn, keys, Clock { fixed_today: today })
                 .await
-                .map_err(|e| format!("database: {e}"))?;
+                .map_err(|e| format!("database: {e}"))?
+                .with_policy(policy);
             let listener = tokio::net::TcpListener::bind(http.bind)
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", http.bind))?;
@@ -238,4 +247,33 @@ fn print_dev_hint(keys: &TokenKeys, secret: &str, auth: &AuthConfig) {
          An ADMIN token for GraphiQL (Headers: {{\"Authorization\": \"Bearer …\"}}):\n  {admin}\n",
         auth.jwt_issuer, auth.jwt_audience
     );
+}
+
+/// `--production` refuses what is only fit for a laptop.
+fn check_production(database: &DatabaseConfig, today: Option<NaiveDate>) -> Result<(), String> {
+    let url = database.database_url.as_str();
+    if url.starts_with("sqlite:") && (url.contains("/tmp/") || url.contains("mode=memory")) {
+        return Err("--production refuses an SQLite database under /tmp or in memory".into());
+    }
+    if today.is_some() {
+        return Err("--production refuses CSC_TODAY: the date must be the real one".into());
+    }
+    Ok(())
+}
+
+fn http_policy(http: &HttpConfig, production: bool) -> Result<HttpPolicy, String> {
+    let cors_origins = http
+        .cors_allowed_origins
+        .iter()
+        .filter(|o| !o.trim().is_empty())
+        .map(|o| {
+            axum::http::HeaderValue::from_str(o.trim())
+                .map_err(|_| format!("CORS origin {o:?} is not a header value"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpPolicy {
+        cors_origins,
+        request_timeout: std::time::Duration::from_secs(http.request_timeout_secs.max(1)),
+        production,
+    })
 }

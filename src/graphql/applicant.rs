@@ -122,6 +122,7 @@ impl Applicant {
     }
 
     /// The applications this viewer may see, oldest first.
+    #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn applications(&self, ctx: &Context<'_>) -> Result<Vec<Application>> {
         let rows = application::Entity::find()
             .filter(application::Column::ApplicantId.eq(self.0.id))

@@ -163,6 +163,7 @@ impl Course {
     }
 
     /// The responsible institution first, then the partners.
+    #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn clinical_sites(&self, ctx: &Context<'_>) -> Result<Vec<ClinicalSite>> {
         let partner_ids = course_partner_site::Entity::find()
             .filter(course_partner_site::Column::CourseId.eq(self.0.id))
@@ -200,6 +201,7 @@ impl Course {
     }
 
     /// visible to the board, the course's society and its institution
+    #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
     async fn applications(
         &self,
         ctx: &Context<'_>,
@@ -233,6 +235,7 @@ impl Course {
         Ok(n as i32)
     }
 
+    #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn trainees(&self, ctx: &Context<'_>) -> Result<Vec<Trainee>> {
         let rows = trainee::Entity::find()
             .filter(trainee::Column::CourseId.eq(self.0.id))

@@ -56,6 +56,7 @@ impl Institution {
         self.0.certified_training_facility
     }
 
+    #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
     async fn courses(
         &self,
         ctx: &Context<'_>,
@@ -83,6 +84,7 @@ impl Institution {
         Ok(latest.map(|s| s.until_year))
     }
 
+    #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn sanctions(&self, ctx: &Context<'_>) -> Result<Vec<Sanction>> {
         let rows = sanction::Entity::find()
             .filter(sanction::Column::InstitutionId.eq(self.0.id))
@@ -92,6 +94,7 @@ impl Institution {
         Ok(rows.into_iter().map(Sanction).collect())
     }
 
+    #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn quota_reductions(&self, ctx: &Context<'_>) -> Result<Vec<QuotaReduction>> {
         let rows = quota_reduction::Entity::find()
             .filter(quota_reduction::Column::InstitutionId.eq(self.0.id))

@@ -16,9 +16,11 @@ pub mod pagination;
 pub mod query;
 pub mod recruitment;
 pub mod report;
+pub mod reporting;
 pub mod scalars;
 pub mod society;
 pub mod trainee;
+pub mod training;
 pub mod viewer;
 pub mod visibility;
 
@@ -37,6 +39,8 @@ pub struct Mutation(
     recruitment::RecruitmentMutation,
     applying::ApplyingMutation,
     course_setup::CourseSetupMutation,
+    training::TrainingMutation,
+    reporting::ReportingMutation,
 );
 
 pub type CscSchema = Schema<query::Query, Mutation, EmptySubscription>;
@@ -45,17 +49,43 @@ pub type CscSchema = Schema<query::Query, Mutation, EmptySubscription>;
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
+/// Query limits (QUERY_TOO_COMPLEX past them). The complexity counts list
+/// fields as `first` (or a fixed fan-out) times their child, so it admits
+/// the heaviest screens the front ends need and refuses alias floods.
+pub mod limits {
+    pub const DEPTH: usize = 10;
+    pub const COMPLEXITY: usize = 10_000;
+    pub const RECURSIVE_DEPTH: usize = 32;
+    pub const DIRECTIVES_PER_FIELD: usize = 5;
+}
+
 /// Builds the schema with its shared data. Per-request data (the `Viewer`,
 /// the `RequestId`) is attached to each request by the HTTP handler.
-pub fn build_schema(db: DatabaseConnection, societies: SocietyCatalog, clock: Clock) -> CscSchema {
-    Schema::build(query::Query, Mutation::default(), EmptySubscription)
+/// `limited: false` is only for pure introspection requests (GraphiQL), which
+/// async-graphql would otherwise count against the limits.
+pub fn build_schema(
+    db: DatabaseConnection,
+    societies: SocietyCatalog,
+    clock: Clock,
+    limited: bool,
+) -> CscSchema {
+    let builder = Schema::build(query::Query, Mutation::default(), EmptySubscription)
         .data(db)
         .data(societies)
         .data(clock)
         .data(Viewer::anonymous())
         .register_output_type::<ErrorCode>()
         .extension(ErrorMapping)
-        .finish()
+        .limit_recursive_depth(limits::RECURSIVE_DEPTH)
+        .limit_directives(limits::DIRECTIVES_PER_FIELD);
+    if limited {
+        builder
+            .limit_depth(limits::DEPTH)
+            .limit_complexity(limits::COMPLEXITY)
+            .finish()
+    } else {
+        builder.finish()
+    }
 }
 
 /// The SDL as served, for `schema.graphql` and `GET /schema.graphql`.
@@ -81,9 +111,8 @@ struct ErrorMappingExtension;
 impl Extension for ErrorMappingExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        let request_id = ctx.data_opt::<RequestId>().map(|r| r.0.as_str());
         for err in &mut response.errors {
-            to_wire(err, request_id);
+            to_wire(err);
         }
         response
     }

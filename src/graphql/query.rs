@@ -40,6 +40,7 @@ impl Query {
         societies(ctx).by_code(code).cloned().map(Society)
     }
 
+    #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
     async fn institutions(
         &self,
         ctx: &Context<'_>,
@@ -49,6 +50,7 @@ impl Query {
         list_institutions(ctx, first, after.as_deref()).await
     }
 
+    #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
     async fn courses(
         &self,
         ctx: &Context<'_>,
@@ -61,6 +63,7 @@ impl Query {
     }
 
     /// Newest year first.
+    #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn recruitment_cycles(&self, ctx: &Context<'_>) -> Result<Vec<RecruitmentCycle>> {
         let rows = recruitment_cycle::Entity::find()
             .order_by_desc(recruitment_cycle::Column::Year)
@@ -77,6 +80,7 @@ impl Query {
         cycle_by_year(ctx, year).await
     }
 
+    #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
     async fn applicants(
         &self,
         ctx: &Context<'_>,
@@ -86,6 +90,7 @@ impl Query {
         list_applicants(ctx, first, after.as_deref()).await
     }
 
+    #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
     async fn applications(
         &self,
         ctx: &Context<'_>,
@@ -97,6 +102,7 @@ impl Query {
         list_applications(ctx, condition, first, after.as_deref()).await
     }
 
+    #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
     async fn trainees(
         &self,
         ctx: &Context<'_>,
@@ -109,6 +115,7 @@ impl Query {
         list_trainees(ctx, course_id, first, after.as_deref()).await
     }
 
+    #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
     async fn annual_reports(
         &self,
         ctx: &Context<'_>,
@@ -120,6 +127,7 @@ impl Query {
     }
 
     /// the board only
+    #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -92,12 +92,7 @@ impl AnnualReport {
     }
     async fn status_guarantee(&self, ctx: &Context<'_>) -> Result<StatusGuaranteeReport> {
         Ok(match self.latest(ctx).await? {
-            Some(v) => StatusGuaranteeReport {
-                salary_provided: v.salary_provided,
-                social_insurance_provided: v.social_insurance_provided,
-                working_graduate_student: v.working_graduate_student,
-                note: v.note.clone(),
-            },
+            Some(v) => status_guarantee_of(v),
             None => StatusGuaranteeReport {
                 salary_provided: false,
                 social_insurance_provided: false,
@@ -106,6 +101,15 @@ impl AnnualReport {
             },
         })
     }
+    /// every submitted version, oldest first; entries and statusGuarantee show the latest
+    async fn versions(&self, ctx: &Context<'_>) -> Result<Vec<AnnualReportVersion>> {
+        let rows = annual_report_version::Entity::find()
+            .filter(annual_report_version::Column::ReportId.eq(self.row.id))
+            .order_by_asc(annual_report_version::Column::Version)
+            .all(db(ctx))
+            .await?;
+        Ok(rows.into_iter().map(AnnualReportVersion).collect())
+    }
     async fn guidance(&self, ctx: &Context<'_>) -> Result<Vec<Guidance>> {
         let rows = guidance::Entity::find()
             .filter(guidance::Column::ReportId.eq(self.row.id))
@@ -113,6 +117,32 @@ impl AnnualReport {
             .all(db(ctx))
             .await?;
         Ok(rows.into_iter().map(Guidance).collect())
+    }
+}
+
+/// One submission of an annual report; a resubmission after guidance adds one.
+pub struct AnnualReportVersion(annual_report_version::Model);
+
+#[Object]
+impl AnnualReportVersion {
+    /// 1 for the first submission
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn submitted_at(&self) -> DateTime {
+        self.0.submitted_at.into()
+    }
+    async fn status_guarantee(&self) -> StatusGuaranteeReport {
+        status_guarantee_of(&self.0)
+    }
+}
+
+fn status_guarantee_of(v: &annual_report_version::Model) -> StatusGuaranteeReport {
+    StatusGuaranteeReport {
+        salary_provided: v.salary_provided,
+        social_insurance_provided: v.social_insurance_provided,
+        working_graduate_student: v.working_graduate_student,
+        note: v.note.clone(),
     }
 }
 

@@ -47,6 +47,7 @@ impl Society {
         Ok(row.map(Participation))
     }
 
+    #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
     async fn courses(
         &self,
         ctx: &Context<'_>,

@@ -16,7 +16,7 @@ use crate::entity::{
 use crate::error::AppError;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
@@ -49,7 +49,7 @@ struct Record {
 }
 
 impl Record {
-    async fn load(db: &DatabaseConnection, row: &trainee::Model) -> Result<Self, sea_orm::DbErr> {
+    async fn load(db: &impl ConnectionTrait, row: &trainee::Model) -> Result<Self, DbErr> {
         let course = course::Entity::find_by_id(row.course_id).one(db).await?;
         let cycle = match course {
             Some(c) => {
@@ -92,6 +92,40 @@ impl Record {
             .map(|e| e.months.max(0) as u32)
             .sum()
     }
+
+    /// The rule facts of `row`, with its papers converted into `papers`.
+    fn facts<'a>(&self, row: &trainee::Model, papers: &'a [PaperFacts]) -> TraineeFacts<'a> {
+        TraineeFacts {
+            started_on: row.started_on,
+            rules: self.rules,
+            approved_extension_months: self.approved_months(),
+            research_effort_percent: row.research_effort_percent.map(|p| p.clamp(0, 100) as u8),
+            board_certified_on: row.board_certified_on,
+            degree: match row.degree {
+                DegreeStatus::None => training::Degree::None,
+                DegreeStatus::Expected => training::Degree::Expected,
+                DegreeStatus::Obtained => training::Degree::Obtained,
+            },
+            papers,
+            departed_on: self.departure.as_ref().map(|d| d.departed_on),
+            completion_confirmed_on: row.completion_confirmed_on,
+        }
+    }
+}
+
+/// The phase of `row` on `today`, read through `conn` (e.g. a mutation's
+/// transaction), exactly as `Trainee.phase` computes it.
+pub async fn phase_on(
+    conn: &impl ConnectionTrait,
+    row: &trainee::Model,
+    today: NaiveDate,
+) -> Result<TraineePhase, DbErr> {
+    let record = Record::load(conn, row).await?;
+    let papers: Vec<PaperFacts> = record.papers.iter().map(paper_facts).collect();
+    Ok(phase_of(training::phase(
+        &record.facts(row, &papers),
+        today,
+    )))
 }
 
 /// The rules of the intake year a cycle recruits for.
@@ -128,24 +162,7 @@ impl Trainee {
     ) -> Result<T> {
         let record = self.record(ctx).await?;
         let papers: Vec<PaperFacts> = record.papers.iter().map(paper_facts).collect();
-        let facts = TraineeFacts {
-            started_on: self.row.started_on,
-            rules: record.rules,
-            approved_extension_months: record.approved_months(),
-            research_effort_percent: self
-                .row
-                .research_effort_percent
-                .map(|p| p.clamp(0, 100) as u8),
-            board_certified_on: self.row.board_certified_on,
-            degree: match self.row.degree {
-                DegreeStatus::None => training::Degree::None,
-                DegreeStatus::Expected => training::Degree::Expected,
-                DegreeStatus::Obtained => training::Degree::Obtained,
-            },
-            papers: &papers,
-            departed_on: record.departure.as_ref().map(|d| d.departed_on),
-            completion_confirmed_on: self.row.completion_confirmed_on,
-        };
+        let facts = record.facts(&self.row, &papers);
         Ok(f(&facts, today(ctx)))
     }
 }

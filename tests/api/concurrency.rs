@@ -6,7 +6,9 @@ use crate::helpers::{TestApp, YEAR, error_code};
 use csc::entity::enums::{ApplicationStatus, CourseStatus, CyclePhase, FieldCode};
 use csc::entity::{application, field_quota, recruitment_cycle};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -14,7 +16,11 @@ const CONTENDERS: usize = 50;
 const RUNS: usize = 20;
 
 async fn set_phase(app: &TestApp, cycle_id: i64, phase: CyclePhase) {
-    let cycle = recruitment_cycle::Entity::find_by_id(cycle_id).one(&app.db).await.unwrap().unwrap();
+    let cycle = recruitment_cycle::Entity::find_by_id(cycle_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     let mut active = cycle.into_active_model();
     active.phase = Set(phase);
     active.update(&app.db).await.unwrap();
@@ -27,9 +33,16 @@ async fn fifty_concurrent_adopts_for_the_last_seat_one_wins() {
     let cycle = app.insert_cycle(YEAR).await;
     set_phase(&app, cycle, CyclePhase::QuotasAllocated).await;
     let field = FieldCode::InternalMedicine;
-    let course = app.insert_course("内科コース", field, hospital, CourseStatus::Published).await;
+    let course = app
+        .insert_course("内科コース", field, hospital, CourseStatus::Published)
+        .await;
     // The course would hold everyone; the field has one seat.
-    let mut course_row = csc::entity::course::Entity::find_by_id(course).one(&app.db).await.unwrap().unwrap().into_active_model();
+    let mut course_row = csc::entity::course::Entity::find_by_id(course)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
     course_row.requested_capacity = Set(100);
     course_row.update(&app.db).await.unwrap();
     field_quota::ActiveModel {
@@ -50,14 +63,21 @@ async fn fifty_concurrent_adopts_for_the_last_seat_one_wins() {
     .unwrap();
     let mut ids = Vec::new();
     for i in 0..CONTENDERS {
-        let applicant = app.insert_applicant(&format!("contender-{i}"), &format!("{}", 700_000 + i)).await;
-        let id = app.insert_application(applicant, course, ApplicationStatus::Submitted).await;
+        let applicant = app
+            .insert_applicant(&format!("contender-{i}"), &format!("{}", 700_000 + i))
+            .await;
+        let id = app
+            .insert_application(applicant, course, ApplicationStatus::Submitted)
+            .await;
         ids.push(crate::helpers::gid("Application", id));
     }
 
     for run in 0..RUNS {
         application::Entity::update_many()
-            .col_expr(application::Column::Status, Expr::value(ApplicationStatus::Submitted))
+            .col_expr(
+                application::Column::Status,
+                Expr::value(ApplicationStatus::Submitted),
+            )
             .filter(application::Column::CourseId.eq(course))
             .exec(&app.db)
             .await
@@ -105,8 +125,22 @@ async fn concurrent_applications_of_one_applicant_leave_one_live() {
     let cycle = app.insert_cycle(YEAR).await;
     set_phase(&app, cycle, CyclePhase::EarlyCallOpen).await;
     let mut courses = Vec::new();
-    for (i, field) in [FieldCode::InternalMedicine, FieldCode::Pediatrics, FieldCode::Surgery].into_iter().enumerate() {
-        let id = app.insert_course(&format!("コース{i}"), field, hospital, CourseStatus::Published).await;
+    for (i, field) in [
+        FieldCode::InternalMedicine,
+        FieldCode::Pediatrics,
+        FieldCode::Surgery,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = app
+            .insert_course(
+                &format!("コース{i}"),
+                field,
+                hospital,
+                CourseStatus::Published,
+            )
+            .await;
         courses.push(crate::helpers::gid("Course", id));
     }
     app.insert_applicant("eager", "800001").await;
@@ -137,7 +171,10 @@ async fn concurrent_applications_of_one_applicant_leave_one_live() {
         }
     }
     let live = application::Entity::find()
-        .filter(application::Column::Status.is_in([ApplicationStatus::Submitted, ApplicationStatus::Adopted]))
+        .filter(
+            application::Column::Status
+                .is_in([ApplicationStatus::Submitted, ApplicationStatus::Adopted]),
+        )
         .count(&app.db)
         .await
         .unwrap();

@@ -37,7 +37,11 @@ fn all_fields() -> Vec<FieldCode> {
 
 /// The field's own society, or the board for general practice.
 fn society_token(app: &TestApp, field: FieldCode) -> String {
-    if field == GeneralPractice { app.admin() } else { app.society(field) }
+    if field == GeneralPractice {
+        app.admin()
+    } else {
+        app.society(field)
+    }
 }
 
 async fn create_institution(app: &TestApp, name: &str, kind: &str) -> String {
@@ -61,7 +65,13 @@ async fn set_participation(app: &TestApp, field: FieldCode, participating: bool)
 }
 
 /// Creates, submits, approves and publishes a course; returns its ID.
-async fn published_course(app: &TestApp, field: FieldCode, hospital: &str, partner: &str, capacity: i64) -> String {
+async fn published_course(
+    app: &TestApp,
+    field: FieldCode,
+    hospital: &str,
+    partner: &str,
+    capacity: i64,
+) -> String {
     let token = society_token(app, field);
     let created = app
         .data(
@@ -79,16 +89,36 @@ async fn published_course(app: &TestApp, field: FieldCode, hospital: &str, partn
         .await;
     let id = created["createCourse"]["id"].as_str().unwrap().to_owned();
     let vars = json!({ "id": id });
-    app.data(Some(&token), "mutation($id: ID!) { submitCourse(id: $id) { status } }", vars.clone()).await;
-    app.data(Some(&app.admin()), "mutation($id: ID!) { approveCourse(id: $id) { status } }", vars.clone()).await;
+    app.data(
+        Some(&token),
+        "mutation($id: ID!) { submitCourse(id: $id) { status } }",
+        vars.clone(),
+    )
+    .await;
+    app.data(
+        Some(&app.admin()),
+        "mutation($id: ID!) { approveCourse(id: $id) { status } }",
+        vars.clone(),
+    )
+    .await;
     let published = app
-        .data(Some(&app.admin()), "mutation($id: ID!) { publishCourse(id: $id) { status } }", vars)
+        .data(
+            Some(&app.admin()),
+            "mutation($id: ID!) { publishCourse(id: $id) { status } }",
+            vars,
+        )
         .await;
     assert_eq!(published["publishCourse"]["status"], "PUBLISHED");
     id
 }
 
-async fn register(app: &TestApp, sub: &str, license: &str, obligated: bool, completed_on: &str) -> Value {
+async fn register(
+    app: &TestApp,
+    sub: &str,
+    license: &str,
+    obligated: bool,
+    completed_on: &str,
+) -> Value {
     let (_, json) = app
         .gql(
             Some(&app.applicant(sub)),
@@ -131,7 +161,8 @@ async fn decide(app: &TestApp, token: &str, application: &str, decision: &str) -
 
 async fn admin_mutation(app: &TestApp, mutation: &str, field: &str) -> Value {
     let query = format!("mutation($y: Int!) {{ {mutation}(year: $y) {{ {field} }} }}");
-    app.data(Some(&app.admin()), &query, json!({ "y": YEAR })).await
+    app.data(Some(&app.admin()), &query, json!({ "y": YEAR }))
+        .await
 }
 
 #[tokio::test]
@@ -161,9 +192,18 @@ async fn a_whole_recruitment_year() {
     let mut courses = std::collections::HashMap::new();
     for (field, _, _) in EXAMPLE {
         let capacity = if field == Psychiatry { 2 } else { 10 };
-        courses.insert(field, published_course(&app, field, &hospital, &partner, capacity).await);
+        courses.insert(
+            field,
+            published_course(&app, field, &hospital, &partner, capacity).await,
+        );
     }
-    let public = app.data(None, "{ courses(filter: { year: 2027 }) { totalCount } }", json!({})).await;
+    let public = app
+        .data(
+            None,
+            "{ courses(filter: { year: 2027 }) { totalCount } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(public["courses"]["totalCount"], 9);
 
     admin_mutation(&app, "openEarlyCall", "phase").await;
@@ -181,7 +221,10 @@ async fn a_whole_recruitment_year() {
             let general = (n % 4 == 0).then_some(regular.as_str());
             let json = apply(&app, &sub, &courses[&field], general).await;
             assert!(json.get("errors").is_none(), "{json}");
-            let id = json["data"]["submitApplication"]["id"].as_str().unwrap().to_owned();
+            let id = json["data"]["submitApplication"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
             if n % 4 == 1 {
                 let later = app
                     .data(
@@ -190,7 +233,10 @@ async fn a_whole_recruitment_year() {
                         json!({ "id": id, "g": { "programName": "小児科専門研修プログラム", "field": "PEDIATRICS", "institutionId": regular } }),
                     )
                     .await;
-                assert_eq!(later["setGeneralApplication"]["generalApplication"]["status"], "PENDING");
+                assert_eq!(
+                    later["setGeneralApplication"]["generalApplication"]["status"],
+                    "PENDING"
+                );
             }
             applications.push((field, sub, id));
         }
@@ -199,11 +245,21 @@ async fn a_whole_recruitment_year() {
     // Ineligible doctors are refused with every reason.
     register(&app, "obligated", "600001", true, "2026-03-31").await;
     let refused = apply(&app, "obligated", &courses[&InternalMedicine], None).await;
-    assert_eq!(error_code(&refused).as_deref(), Some("INELIGIBLE"), "{refused}");
-    assert_eq!(refused["errors"][0]["extensions"]["reasons"], json!(["OBLIGATED_SERVICE_GRADUATE"]));
+    assert_eq!(
+        error_code(&refused).as_deref(),
+        Some("INELIGIBLE"),
+        "{refused}"
+    );
+    assert_eq!(
+        refused["errors"][0]["extensions"]["reasons"],
+        json!(["OBLIGATED_SERVICE_GRADUATE"])
+    );
     register(&app, "late", "600002", false, "2027-09-30").await;
     let refused = apply(&app, "late", &courses[&InternalMedicine], None).await;
-    assert_eq!(refused["errors"][0]["extensions"]["reasons"], json!(["INITIAL_TRAINING_INCOMPLETE"]));
+    assert_eq!(
+        refused["errors"][0]["extensions"]["reasons"],
+        json!(["INITIAL_TRAINING_INCOMPLETE"])
+    );
 
     // A second live application in the cycle is a conflict.
     let again = apply(&app, "doctor-01", &courses[&Psychiatry], None).await;
@@ -212,8 +268,17 @@ async fn a_whole_recruitment_year() {
     // One more applicant applies to internal medicine with a parallel
     // application, then withdraws: not counted, and falls back.
     register(&app, "withdrawer", "600003", false, "2026-03-31").await;
-    let json = apply(&app, "withdrawer", &courses[&InternalMedicine], Some(&regular)).await;
-    let withdrawn_id = json["data"]["submitApplication"]["id"].as_str().unwrap().to_owned();
+    let json = apply(
+        &app,
+        "withdrawer",
+        &courses[&InternalMedicine],
+        Some(&regular),
+    )
+    .await;
+    let withdrawn_id = json["data"]["submitApplication"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let withdrawn = app
         .data(
             Some(&app.applicant("withdrawer")),
@@ -228,11 +293,22 @@ async fn a_whole_recruitment_year() {
     assert_eq!(error_code(&late).as_deref(), Some("WRONG_PHASE"));
 
     // The quota rule, exactly as in domain.md.
-    let quotas = admin_mutation(&app, "allocateFieldQuotas", "society { code } participating applicants quota remainderSeats proportionalShare").await;
+    let quotas = admin_mutation(
+        &app,
+        "allocateFieldQuotas",
+        "society { code } participating applicants quota remainderSeats proportionalShare",
+    )
+    .await;
     let quotas = quotas["allocateFieldQuotas"].as_array().unwrap().clone();
     assert_eq!(quotas.len(), 19);
     assert_eq!(quotas[0]["society"]["code"], "INTERNAL_MEDICINE");
-    let quota_of = |field: FieldCode| quotas.iter().find(|q| q["society"]["code"] == code(field)).unwrap().clone();
+    let quota_of = |field: FieldCode| {
+        quotas
+            .iter()
+            .find(|q| q["society"]["code"] == code(field))
+            .unwrap()
+            .clone()
+    };
     for (field, applicants, expected) in EXAMPLE {
         let q = quota_of(field);
         assert_eq!(q["quota"], expected, "{field:?}: {q}");
@@ -240,11 +316,21 @@ async fn a_whole_recruitment_year() {
     }
     assert_eq!(quota_of(Psychiatry)["remainderSeats"], 1);
     assert_eq!(quota_of(Urology)["remainderSeats"], 0);
-    assert!((quota_of(InternalMedicine)["proportionalShare"].as_f64().unwrap() - 125.0 / 23.0).abs() < 1e-9);
+    assert!(
+        (quota_of(InternalMedicine)["proportionalShare"]
+            .as_f64()
+            .unwrap()
+            - 125.0 / 23.0)
+            .abs()
+            < 1e-9
+    );
     for field in all_fields() {
         let q = quota_of(field);
         if NOT_PARTICIPATING.contains(&field) {
-            assert_eq!((q["participating"].as_bool(), q["quota"].as_i64()), (Some(false), Some(0)));
+            assert_eq!(
+                (q["participating"].as_bool(), q["quota"].as_i64()),
+                (Some(false), Some(0))
+            );
         } else if !EXAMPLE.iter().any(|(f, _, _)| *f == field) {
             assert_eq!(q["quota"], 1, "{field:?}");
         }
@@ -270,9 +356,17 @@ async fn a_whole_recruitment_year() {
             .collect()
     };
     let derm = of(Dermatology);
-    assert_eq!(decide(&app, &app.society(Dermatology), &derm[0].1, "ADOPT").await["data"]["decideApplication"]["status"], "ADOPTED");
+    assert_eq!(
+        decide(&app, &app.society(Dermatology), &derm[0].1, "ADOPT").await["data"]["decideApplication"]
+            ["status"],
+        "ADOPTED"
+    );
     let over = decide(&app, &app.society(Dermatology), &derm[1].1, "ADOPT").await;
-    assert_eq!(error_code(&over).as_deref(), Some("QUOTA_EXCEEDED"), "{over}");
+    assert_eq!(
+        error_code(&over).as_deref(),
+        Some("QUOTA_EXCEEDED"),
+        "{over}"
+    );
     let below = app
         .gql(Some(&admin), "mutation { adjustFieldQuota(year: 2027, field: DERMATOLOGY, quota: 0, reason: \"x\") { quota } }", json!({}))
         .await
@@ -281,10 +375,19 @@ async fn a_whole_recruitment_year() {
 
     let psych = of(Psychiatry);
     for (_, id) in &psych[..2] {
-        assert!(decide(&app, &app.society(Psychiatry), id, "ADOPT").await.get("errors").is_none());
+        assert!(
+            decide(&app, &app.society(Psychiatry), id, "ADOPT")
+                .await
+                .get("errors")
+                .is_none()
+        );
     }
     let full = decide(&app, &app.society(Psychiatry), &psych[2].1, "ADOPT").await;
-    assert_eq!(error_code(&full).as_deref(), Some("QUOTA_EXCEEDED"), "{full}");
+    assert_eq!(
+        error_code(&full).as_deref(),
+        Some("QUOTA_EXCEEDED"),
+        "{full}"
+    );
     // Another field's society may not decide here.
     let foreign = decide(&app, &app.society(Urology), &psych[3].1, "ADOPT").await;
     assert_eq!(error_code(&foreign).as_deref(), Some("FORBIDDEN"));
@@ -293,10 +396,20 @@ async fn a_whole_recruitment_year() {
 
     let internal = of(InternalMedicine);
     for (_, id) in &internal {
-        assert!(decide(&app, &app.society(InternalMedicine), id, "ADOPT").await.get("errors").is_none());
+        assert!(
+            decide(&app, &app.society(InternalMedicine), id, "ADOPT")
+                .await
+                .get("errors")
+                .is_none()
+        );
     }
     // The board adopts in surgery; everything else stays undecided.
-    assert!(decide(&app, &admin, &of(Surgery)[0].1, "ADOPT").await.get("errors").is_none());
+    assert!(
+        decide(&app, &admin, &of(Surgery)[0].1, "ADOPT")
+            .await
+            .get("errors")
+            .is_none()
+    );
 
     let cycle = admin_mutation(&app, "finalizeSelection", "phase").await;
     assert_eq!(cycle["finalizeSelection"]["phase"], "SELECTION_FINALIZED");
@@ -345,23 +458,40 @@ async fn a_whole_recruitment_year() {
     let w = app
         .data(Some(&app.applicant("withdrawer")), "{ viewer { applicant { applications { status outcome generalApplication { status } } } } }", json!({}))
         .await;
-    assert_eq!(w["viewer"]["applicant"]["applications"][0]["outcome"], "REGULAR_PROGRAM");
-    assert_eq!(w["viewer"]["applicant"]["applications"][0]["generalApplication"]["status"], "ACTIVE");
+    assert_eq!(
+        w["viewer"]["applicant"]["applications"][0]["outcome"],
+        "REGULAR_PROGRAM"
+    );
+    assert_eq!(
+        w["viewer"]["applicant"]["applications"][0]["generalApplication"]["status"],
+        "ACTIVE"
+    );
 
     // Statistics are counted in the database.
     let stats_query = "{ recruitmentCycle(year: 2027) { statistics { applicants eligibleApplicants adopted notAdopted withdrawn fellBackToRegularProgram
                          byField { society { code } applicants adopted notAdopted withdrawn } } } trainees { totalCount } }";
     let stats = app.data(Some(&admin), stats_query, json!({})).await;
     let s = &stats["recruitmentCycle"]["statistics"];
-    let with_general = applications.iter().enumerate().filter(|(i, _)| (i + 1) % 4 == 0 || (i + 1) % 4 == 1);
-    let fell_back = with_general.filter(|(_, (_, sub, _))| !adopted_subs.contains(sub)).count() as i64 + 1;
+    let with_general = applications
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (i + 1) % 4 == 0 || (i + 1) % 4 == 1);
+    let fell_back = with_general
+        .filter(|(_, (_, sub, _))| !adopted_subs.contains(sub))
+        .count() as i64
+        + 1;
     assert_eq!(s["applicants"], 24, "{s}");
     assert_eq!(s["eligibleApplicants"], 24);
     assert_eq!(s["adopted"], 9);
     assert_eq!(s["notAdopted"], 14);
     assert_eq!(s["withdrawn"], 1);
     assert_eq!(s["fellBackToRegularProgram"], fell_back);
-    let internal_stats = s["byField"].as_array().unwrap().iter().find(|f| f["society"]["code"] == "INTERNAL_MEDICINE").unwrap();
+    let internal_stats = s["byField"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["society"]["code"] == "INTERNAL_MEDICINE")
+        .unwrap();
     assert_eq!(internal_stats["applicants"], 6);
     assert_eq!(internal_stats["adopted"], 5);
     assert_eq!(internal_stats["withdrawn"], 1);
@@ -369,7 +499,11 @@ async fn a_whole_recruitment_year() {
 
     // The course counts follow.
     let course = app
-        .data(None, "query($id: ID!) { node(id: $id) { ... on Course { applicantCount adoptedCount } } }", json!({ "id": courses[&Psychiatry] }))
+        .data(
+            None,
+            "query($id: ID!) { node(id: $id) { ... on Course { applicantCount adoptedCount } } }",
+            json!({ "id": courses[&Psychiatry] }),
+        )
         .await;
     assert_eq!(course["node"]["applicantCount"], 4);
     assert_eq!(course["node"]["adoptedCount"], 2);

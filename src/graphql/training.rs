@@ -1,0 +1,782 @@
+//! A trainee's years after adoption (domain.md "After adoption", guideline
+//! III): progress, papers, extensions, research abroad and departure.
+//!
+//! Every mutation locks the trainee row first (PostgreSQL; SQLite write
+//! transactions are exclusive anyway), so two changes to one trainee are
+//! decided one after the other. Lock order: the trainee, then its rows.
+//!
+//! Once a trainee has left (a departure whose day has come, i.e. phase
+//! DEPARTED) the record is closed and every mutation here fails CONFLICT.
+//! A departure may be recorded ahead of its day; until then the trainee is
+//! still in the course and the record stays open, but a second departure
+//! is refused.
+
+use super::audit;
+use super::context::{db, today, viewer};
+use super::guards::parse_id;
+use super::ids;
+use super::scalars::Date;
+use super::trainee::{Extension, Paper, StudyAbroad, Trainee, paper_facts, rules_of};
+use crate::auth::Viewer;
+use crate::db::begin_write;
+use crate::domain::training::{self, CourseRules};
+use crate::domain::validate;
+use crate::entity::enums::{AuditOutcome, DecisionStatus, DegreeStatus, ExtensionReason, Role};
+use crate::entity::{
+    course, departure, extension, paper, quota_reduction, recruitment_cycle, study_abroad, trainee,
+};
+use crate::error::{AppError, AppResult};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
+use chrono::{Datelike, NaiveDate, Utc};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, Set,
+};
+
+/// Longest extension one request may ask for, in months (the table's CHECK).
+const EXTENSION_MONTHS_MAX: i32 = 36;
+/// Free-text notes and departure reasons.
+const NOTE_MAX: usize = 2000;
+/// Seats a departure without special circumstances costs the responsible
+/// institution, in its regular program and in its course (guideline III.3).
+const SEATS_LOST_PER_DEPARTURE: i32 = 1;
+
+#[derive(InputObject)]
+pub struct TraineeProgressInput {
+    /// 0 to 100; null clears it
+    pub research_effort_percent: MaybeUndefined<i32>,
+    /// blank or null clears it
+    pub graduate_school: MaybeUndefined<String>,
+    /// not before the start of the course nor after today; null clears it
+    pub board_certified_on: MaybeUndefined<Date>,
+    pub degree: Option<DegreeStatus>,
+}
+
+#[derive(InputObject)]
+pub struct RecordPaperInput {
+    pub title: String,
+    pub journal: String,
+    /// e.g. 10.1000/xyz123; stored lowercased, unique per trainee
+    pub doi: Option<String>,
+    pub published_on: Date,
+    pub sci_indexed: bool,
+    pub first_author: bool,
+    pub english: bool,
+    pub case_report: bool,
+}
+
+#[derive(InputObject)]
+pub struct RequestExtensionInput {
+    pub reason: ExtensionReason,
+    /// 1 to 36
+    pub months: i32,
+    pub note: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct StudyAbroadInput {
+    pub host: String,
+    pub country: String,
+    /// on or after the end of the clinical phase
+    pub starts_on: Date,
+    /// before the planned completion
+    pub ends_on: Date,
+}
+
+#[derive(InputObject)]
+pub struct RecordDepartureInput {
+    pub on: Date,
+    pub reason: String,
+    /// 特段の理由: when true, no quota is reduced
+    pub special_circumstances: bool,
+}
+
+#[derive(Default)]
+pub struct TrainingMutation;
+
+#[Object]
+impl TrainingMutation {
+    /// The responsible institution (or the board) reports research effort,
+    /// graduate school, board certification and degree; only given fields change.
+    async fn update_trainee_progress(
+        &self,
+        ctx: &Context<'_>,
+        trainee_id: ID,
+        input: TraineeProgressInput,
+    ) -> Result<Trainee> {
+        let result =
+            update_trainee_progress(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
+        audit::record_refusal(ctx, "updateTraineeProgress", Some(&trainee_id), &result).await;
+        Ok(Trainee::from(result?))
+    }
+
+    /// Records a published paper: by the responsible institution, the board,
+    /// or the trainee. A DOI is unique per trainee.
+    async fn record_paper(
+        &self,
+        ctx: &Context<'_>,
+        trainee_id: ID,
+        input: RecordPaperInput,
+    ) -> Result<Paper> {
+        let result = record_paper(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
+        audit::record_refusal(ctx, "recordPaper", Some(&trainee_id), &result).await;
+        Ok(Paper(result?))
+    }
+
+    /// The responsible institution or the trainee asks for a longer course
+    /// (guideline III.1); the board decides with the society.
+    async fn request_extension(
+        &self,
+        ctx: &Context<'_>,
+        trainee_id: ID,
+        input: RequestExtensionInput,
+    ) -> Result<Extension> {
+        let result =
+            request_extension(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
+        audit::record_refusal(ctx, "requestExtension", Some(&trainee_id), &result).await;
+        Ok(Extension(result?))
+    }
+
+    /// The board approves or rejects a requested extension after consulting
+    /// the society; only approved months move plannedCompletionOn. A
+    /// non-blank note is added to the request's note on a line of its own.
+    async fn decide_extension(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        approve: bool,
+        note: Option<String>,
+    ) -> Result<Extension> {
+        let result = decide_extension(
+            db(ctx),
+            viewer(ctx),
+            today(ctx),
+            &id,
+            approve,
+            note.as_deref(),
+        )
+        .await;
+        audit::record_refusal(ctx, "decideExtension", Some(&id), &result).await;
+        Ok(Extension(result?))
+    }
+
+    /// Research at another institution, at home or abroad, inside the
+    /// research phase; it counts as research time and does not extend the course.
+    async fn record_study_abroad(
+        &self,
+        ctx: &Context<'_>,
+        trainee_id: ID,
+        input: StudyAbroadInput,
+    ) -> Result<StudyAbroad> {
+        let result =
+            record_study_abroad(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
+        audit::record_refusal(ctx, "recordStudyAbroad", Some(&trainee_id), &result).await;
+        Ok(StudyAbroad(result?))
+    }
+
+    /// The trainee leaves the course. Unless there were special circumstances
+    /// the responsible institution loses one regular-program seat and one
+    /// course seat in the following year's recruitment.
+    async fn record_departure(
+        &self,
+        ctx: &Context<'_>,
+        trainee_id: ID,
+        input: RecordDepartureInput,
+    ) -> Result<Trainee> {
+        let result =
+            record_departure(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
+        audit::record_refusal(ctx, "recordDeparture", Some(&trainee_id), &result).await;
+        Ok(Trainee::from(result?))
+    }
+}
+
+// --- shared checks --------------------------------------------------------------
+
+/// A trainee locked for the transaction, with what the checks read about it.
+struct Locked {
+    trainee: trainee::Model,
+    course: course::Model,
+    departure: Option<departure::Model>,
+}
+
+impl Locked {
+    /// Locks the trainee row and reads its course and departure.
+    async fn load(txn: &DatabaseTransaction, trainee_id: i64) -> AppResult<Self> {
+        let trainee = trainee::Entity::find_by_id(trainee_id)
+            .lock_exclusive()
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let course = course::Entity::find_by_id(trainee.course_id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("course of trainee {trainee_id} missing")))?;
+        let departure = departure::Entity::find()
+            .filter(departure::Column::TraineeId.eq(trainee_id))
+            .one(txn)
+            .await?;
+        Ok(Self {
+            trainee,
+            course,
+            departure,
+        })
+    }
+
+    /// FORBIDDEN unless the viewer may act for this trainee: the board, the
+    /// course's responsible institution, or (when `trainee_may` is set) the
+    /// trainee itself. The role itself was checked before.
+    fn require_scope(&self, viewer: &Viewer, trainee_may: bool) -> AppResult<()> {
+        let allowed = match viewer.role {
+            Some(Role::Admin) => true,
+            Some(Role::Institution) => {
+                viewer.institution_id == Some(self.course.responsible_institution_id)
+            }
+            Some(Role::Applicant) => {
+                trainee_may && viewer.applicant_id == Some(self.trainee.applicant_id)
+            }
+            Some(Role::Society) => false,
+            None => return Err(AppError::Unauthenticated),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// CONFLICT once the trainee has left: the record is closed.
+    fn require_open(&self, today: NaiveDate) -> AppResult<()> {
+        match &self.departure {
+            Some(d) if d.departed_on <= today => Err(AppError::Conflict(format!(
+                "the trainee left the course on {}; the record is closed",
+                d.departed_on
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The course-year rules of the trainee's intake (the 2020 guideline
+    /// when the cycle is missing, as the Trainee type reads them).
+    async fn rules(&self, txn: &DatabaseTransaction) -> AppResult<CourseRules> {
+        let cycle = recruitment_cycle::Entity::find()
+            .filter(recruitment_cycle::Column::Year.eq(self.course.year))
+            .one(txn)
+            .await?;
+        Ok(cycle.map_or(CourseRules::GUIDELINE_2020, |c| rules_of(&c)))
+    }
+
+    fn target(&self) -> ID {
+        ids::encode(ids::TRAINEE, self.trainee.id)
+    }
+}
+
+/// Role check, ID, transaction, lock, scope and the closed-record check,
+/// in the order every trainee mutation needs them.
+async fn open_trainee(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+    raw: &ID,
+    roles: &[Role],
+) -> AppResult<(DatabaseTransaction, Locked)> {
+    viewer.require(roles)?;
+    let trainee_id = parse_id(raw, ids::TRAINEE, "traineeId")?;
+    let txn = begin_write(db).await?;
+    let locked = Locked::load(&txn, trainee_id).await?;
+    locked.require_scope(viewer, roles.contains(&Role::Applicant))?;
+    locked.require_open(today)?;
+    Ok((txn, locked))
+}
+
+fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
+    validate::name(value, max).map_err(|m| AppError::bad_input(field, m))
+}
+
+/// A free-text note: trimmed, blank means none; line breaks and tabs are
+/// kept, other control characters refused.
+fn note(field: &str, value: Option<&str>) -> AppResult<Option<String>> {
+    let Some(s) = value.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.chars().count() > NOTE_MAX {
+        return Err(AppError::bad_input(field, "is too long"));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(AppError::bad_input(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(Some(s.to_owned()))
+}
+
+/// A DOI as stored: trimmed and lowercased (DOIs are case-insensitive),
+/// `10.` + registrant + `/` + suffix, no spaces. Blank means none.
+fn doi(value: Option<&str>) -> AppResult<Option<String>> {
+    let Some(s) = value.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let s = s.to_lowercase();
+    let shaped = s
+        .strip_prefix("10.")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(registrant, suffix)| !registrant.is_empty() && !suffix.is_empty());
+    if !shaped {
+        return Err(AppError::bad_input(
+            "input.doi",
+            "must look like 10.1000/xyz123 (10., a registrant, a slash, a suffix)",
+        ));
+    }
+    if s.chars().count() > 300 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(AppError::bad_input(
+            "input.doi",
+            "must be at most 300 characters without spaces",
+        ));
+    }
+    Ok(Some(s))
+}
+
+// --- the mutations --------------------------------------------------------------
+
+async fn update_trainee_progress(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+    raw: &ID,
+    input: TraineeProgressInput,
+) -> AppResult<trainee::Model> {
+    let (txn, locked) =
+        open_trainee(db, viewer, today, raw, &[Role::Institution, Role::Admin]).await?;
+    let started_on = locked.trainee.started_on;
+    let target = locked.target();
+    let mut row = locked.trainee.clone().into_active_model();
+    let mut changed = Vec::new();
+
+    match input.research_effort_percent {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => {
+            row.research_effort_percent = Set(None);
+            changed.push("researchEffortPercent cleared".to_owned());
+        }
+        MaybeUndefined::Value(p) => {
+            if !(0..=100).contains(&p) {
+                return Err(AppError::bad_input(
+                    "input.researchEffortPercent",
+                    "must be between 0 and 100",
+                ));
+            }
+            row.research_effort_percent = Set(Some(p));
+            changed.push(format!("researchEffortPercent {p}"));
+        }
+    }
+    match input.graduate_school {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => {
+            row.graduate_school = Set(None);
+            changed.push("graduateSchool cleared".to_owned());
+        }
+        MaybeUndefined::Value(s) => {
+            let school = validate::optional_name(Some(&s), 200)
+                .map_err(|m| AppError::bad_input("input.graduateSchool", m))?;
+            changed.push(match &school {
+                Some(_) => "graduateSchool".to_owned(),
+                None => "graduateSchool cleared".to_owned(),
+            });
+            row.graduate_school = Set(school);
+        }
+    }
+    match input.board_certified_on {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => {
+            row.board_certified_on = Set(None);
+            changed.push("boardCertifiedOn cleared".to_owned());
+        }
+        MaybeUndefined::Value(Date(on)) => {
+            if on < started_on {
+                return Err(AppError::bad_input(
+                    "input.boardCertifiedOn",
+                    format!("must not be before the start of the course ({started_on})"),
+                ));
+            }
+            if on > today {
+                return Err(AppError::bad_input(
+                    "input.boardCertifiedOn",
+                    "must not be in the future",
+                ));
+            }
+            row.board_certified_on = Set(Some(on));
+            changed.push(format!("boardCertifiedOn {on}"));
+        }
+    }
+    if let Some(degree) = input.degree {
+        row.degree = Set(degree);
+        changed.push(format!("degree {}", degree.to_value()));
+    }
+
+    let (row, what) = if changed.is_empty() {
+        (locked.trainee, "nothing".to_owned())
+    } else {
+        (row.update(&txn).await?, changed.join(", "))
+    };
+    audit::record(
+        &txn,
+        viewer,
+        "updateTraineeProgress",
+        Some(&target),
+        AuditOutcome::Ok,
+        format!("updated progress: {what}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+async fn record_paper(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+    raw: &ID,
+    input: RecordPaperInput,
+) -> AppResult<paper::Model> {
+    let (txn, locked) = open_trainee(
+        db,
+        viewer,
+        today,
+        raw,
+        &[Role::Institution, Role::Admin, Role::Applicant],
+    )
+    .await?;
+    let title = text("input.title", &input.title, 500)?;
+    let journal = text("input.journal", &input.journal, 300)?;
+    let doi = doi(input.doi.as_deref())?;
+    let Date(published_on) = input.published_on;
+    if published_on > today {
+        return Err(AppError::bad_input(
+            "input.publishedOn",
+            "must not be in the future",
+        ));
+    }
+    if let Some(doi) = &doi {
+        let taken = paper::Entity::find()
+            .filter(paper::Column::TraineeId.eq(locked.trainee.id))
+            .filter(paper::Column::Doi.eq(doi.as_str()))
+            .count(&txn)
+            .await?;
+        if taken > 0 {
+            return Err(AppError::Conflict(format!(
+                "a paper with DOI {doi} is already recorded for this trainee"
+            )));
+        }
+    }
+    // UNIQUE (trainee_id, doi) backs the check above (→ CONFLICT as well).
+    let row = paper::ActiveModel {
+        trainee_id: Set(locked.trainee.id),
+        title: Set(title),
+        journal: Set(journal),
+        doi: Set(doi),
+        published_on: Set(published_on),
+        sci_indexed: Set(input.sci_indexed),
+        first_author: Set(input.first_author),
+        english: Set(input.english),
+        case_report: Set(input.case_report),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let qualifies = training::paper_qualifies(&paper_facts(&row));
+    audit::record(
+        &txn,
+        viewer,
+        "recordPaper",
+        Some(&locked.target()),
+        AuditOutcome::Ok,
+        format!(
+            "recorded paper {} ({}){}",
+            ids::encode(ids::PAPER, row.id).0,
+            row.journal,
+            if qualifies { ", qualifying" } else { "" }
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+async fn request_extension(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+    raw: &ID,
+    input: RequestExtensionInput,
+) -> AppResult<extension::Model> {
+    let (txn, locked) =
+        open_trainee(db, viewer, today, raw, &[Role::Institution, Role::Applicant]).await?;
+    if !(1..=EXTENSION_MONTHS_MAX).contains(&input.months) {
+        return Err(AppError::bad_input(
+            "input.months",
+            format!("must be between 1 and {EXTENSION_MONTHS_MAX}"),
+        ));
+    }
+    let note = note("input.note", input.note.as_deref())?;
+    let row = extension::ActiveModel {
+        trainee_id: Set(locked.trainee.id),
+        reason: Set(input.reason),
+        months: Set(input.months),
+        status: Set(DecisionStatus::Requested),
+        note: Set(note),
+        requested_at: Set(Utc::now()),
+        decided_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        viewer,
+        "requestExtension",
+        Some(&locked.target()),
+        AuditOutcome::Ok,
+        format!(
+            "requested extension {} of {} months ({})",
+            ids::encode(ids::EXTENSION, row.id).0,
+            row.months,
+            row.reason.to_value()
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// The decision note is kept apart from the request's: it is appended on a
+/// line of its own, prefixed "decision: ", so neither side's words are lost.
+async fn decide_extension(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+    raw: &ID,
+    approve: bool,
+    decision_note: Option<&str>,
+) -> AppResult<extension::Model> {
+    viewer.require(&[Role::Admin])?;
+    let extension_id = parse_id(raw, ids::EXTENSION, "id")?;
+    let decision_note = note("note", decision_note)?;
+    let txn = begin_write(db).await?;
+    let found = extension::Entity::find_by_id(extension_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Lock order: the trainee first, then its extension.
+    let locked = Locked::load(&txn, found.trainee_id).await?;
+    locked.require_scope(viewer, false)?;
+    locked.require_open(today)?;
+    let row = extension::Entity::find_by_id(extension_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.status != DecisionStatus::Requested {
+        return Err(AppError::Conflict(format!(
+            "the extension was already {}",
+            row.status.to_value()
+        )));
+    }
+    let status = if approve {
+        DecisionStatus::Approved
+    } else {
+        DecisionStatus::Rejected
+    };
+    let note = match (row.note.clone(), decision_note) {
+        (request, None) => request,
+        (None, Some(d)) => Some(format!("decision: {d}")),
+        (Some(r), Some(d)) => Some(format!("{r}\ndecision: {d}")),
+    };
+    let mut active = row.into_active_model();
+    active.status = Set(status);
+    active.decided_at = Set(Some(Utc::now()));
+    active.note = Set(note);
+    let row = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "decideExtension",
+        Some(&ids::encode(ids::EXTENSION, row.id)),
+        AuditOutcome::Ok,
+        format!(
+            "{} the extension of {} months for trainee {}",
+            status.to_value(),
+            row.months,
+            locked.target().0
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+async fn record_study_abroad(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+    raw: &ID,
+    input: StudyAbroadInput,
+) -> AppResult<study_abroad::Model> {
+    let (txn, locked) =
+        open_trainee(db, viewer, today, raw, &[Role::Institution, Role::Admin]).await?;
+    let host = text("input.host", &input.host, 200)?;
+    let country = text("input.country", &input.country, 100)?;
+    let (Date(starts_on), Date(ends_on)) = (input.starts_on, input.ends_on);
+    if ends_on < starts_on {
+        return Err(AppError::bad_input(
+            "input.endsOn",
+            "must not be before startsOn",
+        ));
+    }
+    let rules = locked.rules(&txn).await?;
+    let started_on = locked.trainee.started_on;
+    let research_from = training::clinical_phase_ends_on(started_on, rules);
+    if starts_on < research_from {
+        return Err(AppError::bad_input(
+            "input.startsOn",
+            format!("must be in the research phase, which begins on {research_from}"),
+        ));
+    }
+    let approved_months: u32 = extension::Entity::find()
+        .filter(extension::Column::TraineeId.eq(locked.trainee.id))
+        .filter(extension::Column::Status.eq(DecisionStatus::Approved))
+        .all(&txn)
+        .await?
+        .iter()
+        .map(|e| e.months.max(0) as u32)
+        .sum();
+    let completion = training::planned_completion_on(started_on, rules, approved_months);
+    if ends_on >= completion {
+        return Err(AppError::bad_input(
+            "input.endsOn",
+            format!("must be before the planned completion on {completion}"),
+        ));
+    }
+    let overlapping = study_abroad::Entity::find()
+        .filter(study_abroad::Column::TraineeId.eq(locked.trainee.id))
+        .filter(study_abroad::Column::StartsOn.lte(ends_on))
+        .filter(study_abroad::Column::EndsOn.gte(starts_on))
+        .one(&txn)
+        .await?;
+    if let Some(other) = overlapping {
+        return Err(AppError::bad_input(
+            "input.startsOn",
+            format!(
+                "overlaps the period at {} from {} to {}",
+                other.host, other.starts_on, other.ends_on
+            ),
+        ));
+    }
+    let row = study_abroad::ActiveModel {
+        trainee_id: Set(locked.trainee.id),
+        host: Set(host),
+        country: Set(country),
+        starts_on: Set(starts_on),
+        ends_on: Set(ends_on),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        viewer,
+        "recordStudyAbroad",
+        Some(&locked.target()),
+        AuditOutcome::Ok,
+        format!(
+            "recorded research at {} ({}) from {} to {}",
+            row.host, row.country, row.starts_on, row.ends_on
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+async fn record_departure(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+    raw: &ID,
+    input: RecordDepartureInput,
+) -> AppResult<trainee::Model> {
+    let (txn, locked) =
+        open_trainee(db, viewer, today, raw, &[Role::Institution, Role::Admin]).await?;
+    if let Some(d) = &locked.departure {
+        return Err(AppError::Conflict(format!(
+            "a departure on {} is already recorded",
+            d.departed_on
+        )));
+    }
+    let reason = note("input.reason", Some(&input.reason))?
+        .ok_or_else(|| AppError::bad_input("input.reason", "must not be empty"))?;
+    let Date(on) = input.on;
+    if on < locked.trainee.started_on {
+        return Err(AppError::bad_input(
+            "input.on",
+            format!(
+                "must not be before the start of the course ({})",
+                locked.trainee.started_on
+            ),
+        ));
+    }
+    let now = Utc::now();
+    let institution_id = locked.course.responsible_institution_id;
+    let reduction = if input.special_circumstances {
+        None
+    } else {
+        // The seats are lost in the next recruitment after the departure.
+        let year = on.year() + 1;
+        Some(
+            quota_reduction::ActiveModel {
+                institution_id: Set(institution_id),
+                year: Set(year),
+                regular_program_seats: Set(SEATS_LOST_PER_DEPARTURE),
+                course_seats: Set(SEATS_LOST_PER_DEPARTURE),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?,
+        )
+    };
+    // UNIQUE (trainee_id) refuses a second departure racing this one.
+    departure::ActiveModel {
+        trainee_id: Set(locked.trainee.id),
+        departed_on: Set(on),
+        reason: Set(reason),
+        special_circumstances: Set(input.special_circumstances),
+        quota_reduction_id: Set(reduction.as_ref().map(|r| r.id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let consequence = match &reduction {
+        Some(r) => format!(
+            "quota reduction {} for {}: {} regular-program and {} course seat(s) of institution {}",
+            ids::encode(ids::QUOTA_REDUCTION, r.id).0,
+            r.year,
+            r.regular_program_seats,
+            r.course_seats,
+            ids::encode(ids::INSTITUTION, institution_id).0
+        ),
+        None => "special circumstances, no quota reduction".to_owned(),
+    };
+    audit::record(
+        &txn,
+        viewer,
+        "recordDeparture",
+        Some(&locked.target()),
+        AuditOutcome::Ok,
+        format!("departure on {on}; {consequence}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(locked.trainee)
+}
