@@ -7,5 +7,7 @@ pub mod domain;
 pub mod entity;
 pub mod error;
 pub mod graphql;
+pub mod handler;
+pub mod idempotency;
 pub mod startup;
 pub mod telemetry;

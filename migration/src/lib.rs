@@ -7,12 +7,16 @@ pub use sea_orm_migration::prelude::*;
 
 mod dialect;
 mod m0001_schema;
+mod m0002_idempotency;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_schema::Migration)]
+        vec![
+            Box::new(m0001_schema::Migration),
+            Box::new(m0002_idempotency::Migration),
+        ]
     }
 }

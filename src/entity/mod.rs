@@ -14,6 +14,7 @@ pub mod extension;
 pub mod field_quota;
 pub mod general_application;
 pub mod guidance;
+pub mod idempotency_key;
 pub mod institution;
 pub mod paper;
 pub mod participation;

@@ -246,6 +246,16 @@ keyed_by_id!(
     trainee::Model,
 );
 
+/// Query complexity of a connection field: its child counted once per row
+/// the page may hold (`first`, default 20, at most 100).
+pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let rows = first.map_or(DEFAULT_PAGE, |n| (n.max(0) as u64).min(MAX_PAGE)) as usize;
+    1 + rows.max(1) * child_complexity
+}
+
+/// Query complexity of an unpaged list field, counted as this many children.
+pub const LIST_FANOUT: usize = 10;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,13 +270,3 @@ mod tests {
         assert!(PageArgs::parse(None, Some("garbage")).is_err());
     }
 }
-
-/// Query complexity of a connection field: its child counted once per row
-/// the page may hold (`first`, default 20, at most 100).
-pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
-    let rows = first.map_or(DEFAULT_PAGE, |n| (n.max(0) as u64).min(MAX_PAGE)) as usize;
-    1 + rows.max(1) * child_complexity
-}
-
-/// Query complexity of an unpaged list field, counted as this many children.
-pub const LIST_FANOUT: usize = 10;

@@ -187,7 +187,9 @@ fn validate_entries(input: &[TraineeReportEntryInput]) -> AppResult<Vec<Entry>> 
                 .map_err(|m| entry_error(i, format!("clinicalProgress {m}")))?
                 .ok_or_else(|| entry_error(i, "clinicalProgress must not be empty"))?;
             let issues = match e.issues.as_deref() {
-                Some(s) => free_text(s, TEXT_MAX).map_err(|m| entry_error(i, format!("issues {m}")))?,
+                Some(s) => {
+                    free_text(s, TEXT_MAX).map_err(|m| entry_error(i, format!("issues {m}")))?
+                }
                 None => None,
             };
             Ok(Entry {
@@ -201,10 +203,7 @@ fn validate_entries(input: &[TraineeReportEntryInput]) -> AppResult<Vec<Entry>> 
 }
 
 /// The report locked for the transaction; NOT_FOUND when missing.
-async fn report_for_update(
-    txn: &DatabaseTransaction,
-    id: i64,
-) -> AppResult<annual_report::Model> {
+async fn report_for_update(txn: &DatabaseTransaction, id: i64) -> AppResult<annual_report::Model> {
     annual_report::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)
@@ -273,9 +272,9 @@ async fn submit_annual_report(
         .map(|t| (t.id, t))
         .collect();
     for (i, e) in entries.iter().enumerate() {
-        if !trainees
+        if trainees
             .get(&e.trainee_id)
-            .is_some_and(|t| t.course_id == course.id)
+            .is_none_or(|t| t.course_id != course.id)
         {
             return Err(entry_error(i, "not a trainee of this course"));
         }
@@ -303,7 +302,12 @@ async fn submit_annual_report(
             .await?;
             (report, 1)
         }
-        Some(report) if matches!(report.status, ReportStatus::Draft | ReportStatus::GuidanceIssued) => {
+        Some(report)
+            if matches!(
+                report.status,
+                ReportStatus::Draft | ReportStatus::GuidanceIssued
+            ) =>
+        {
             let latest = annual_report_version::Entity::find()
                 .filter(annual_report_version::Column::ReportId.eq(report.id))
                 .order_by_desc(annual_report_version::Column::Version)

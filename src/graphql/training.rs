@@ -131,8 +131,7 @@ impl TrainingMutation {
         trainee_id: ID,
         input: RequestExtensionInput,
     ) -> Result<Extension> {
-        let result =
-            request_extension(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
+        let result = request_extension(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
         audit::record_refusal(ctx, "requestExtension", Some(&trainee_id), &result).await;
         Ok(Extension(result?))
     }
@@ -183,8 +182,7 @@ impl TrainingMutation {
         trainee_id: ID,
         input: RecordDepartureInput,
     ) -> Result<Trainee> {
-        let result =
-            record_departure(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
+        let result = record_departure(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
         audit::record_refusal(ctx, "recordDeparture", Some(&trainee_id), &result).await;
         Ok(Trainee::from(result?))
     }
@@ -510,8 +508,14 @@ async fn request_extension(
     raw: &ID,
     input: RequestExtensionInput,
 ) -> AppResult<extension::Model> {
-    let (txn, locked) =
-        open_trainee(db, viewer, today, raw, &[Role::Institution, Role::Applicant]).await?;
+    let (txn, locked) = open_trainee(
+        db,
+        viewer,
+        today,
+        raw,
+        &[Role::Institution, Role::Applicant],
+    )
+    .await?;
     if !(1..=EXTENSION_MONTHS_MAX).contains(&input.months) {
         return Err(AppError::bad_input(
             "input.months",

@@ -4,6 +4,7 @@
 mod auth;
 mod concurrency;
 mod course_setup;
+mod hardening;
 mod helpers;
 mod mutations;
 mod pagination;

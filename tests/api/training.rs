@@ -60,7 +60,8 @@ const RECORD_STUDY_ABROAD: &str = "mutation($id: ID!, $input: StudyAbroadInput!)
 const INSTITUTION_REDUCTIONS: &str = "query($id: ID!) { node(id: $id) { ... on Institution {
     quotaReductions { id year regularProgramSeats courseSeats institution { id } }
 } } }";
-const AUDIT: &str = "{ auditEvents(first: 100) { nodes { operation outcome role targetId summary } } }";
+const AUDIT: &str =
+    "{ auditEvents(first: 100) { nodes { operation outcome role targetId summary } } }";
 
 // --- fixtures -------------------------------------------------------------------
 
@@ -153,7 +154,9 @@ async fn insert_trainee(app: &TestApp, year: i32, course_id: i64, sub: &str, lic
         status: Set(ApplicationStatus::Adopted),
         outcome: Set(ApplicationOutcome::Course),
         submitted_at: Set(Utc.with_ymd_and_hms(year - 1, 9, 10, 1, 0, 0).unwrap()),
-        decided_at: Set(Some(Utc.with_ymd_and_hms(year - 1, 10, 19, 1, 0, 0).unwrap())),
+        decided_at: Set(Some(
+            Utc.with_ymd_and_hms(year - 1, 10, 19, 1, 0, 0).unwrap(),
+        )),
         withdrawn_at: Set(None),
         ..Default::default()
     }
@@ -206,8 +209,12 @@ async fn trainee_of(app: &TestApp, s: &Setup) -> Value {
 }
 
 async fn progress(app: &TestApp, token: &str, s: &Setup, input: Value) -> Value {
-    app.data(Some(token), &progress_doc(), json!({ "id": s.id, "input": input }))
-        .await["updateTraineeProgress"]
+    app.data(
+        Some(token),
+        &progress_doc(),
+        json!({ "id": s.id, "input": input }),
+    )
+    .await["updateTraineeProgress"]
         .clone()
 }
 
@@ -225,8 +232,12 @@ fn paper_input(title: &str, doi: Option<&str>, case_report: bool) -> Value {
 }
 
 async fn record_paper(app: &TestApp, token: &str, s: &Setup, input: Value) -> Value {
-    app.data(Some(token), RECORD_PAPER, json!({ "id": s.id, "input": input }))
-        .await["recordPaper"]
+    app.data(
+        Some(token),
+        RECORD_PAPER,
+        json!({ "id": s.id, "input": input }),
+    )
+    .await["recordPaper"]
         .clone()
 }
 
@@ -245,7 +256,7 @@ async fn request_extension(
         json!({ "id": s.id, "input": input }),
     )
     .await["requestExtension"]
-    .clone()
+        .clone()
 }
 
 async fn decide(app: &TestApp, id: &Value, approve: bool, note: Option<&str>) -> Value {
@@ -255,7 +266,7 @@ async fn decide(app: &TestApp, id: &Value, approve: bool, note: Option<&str>) ->
         json!({ "id": id, "approve": approve, "note": note }),
     )
     .await["decideExtension"]
-    .clone()
+        .clone()
 }
 
 fn abroad_input(starts_on: &str, ends_on: &str) -> Value {
@@ -275,7 +286,10 @@ fn departure_input(on: &str, special: bool) -> Value {
 fn assert_error(json: &Value, code: &str, field: Option<&str>) {
     assert_eq!(error_code(json).as_deref(), Some(code), "{json}");
     assert_eq!(error_field(json).as_deref(), field, "{json}");
-    assert!(json["data"].is_null(), "a refused mutation returns no data: {json}");
+    assert!(
+        json["data"].is_null(),
+        "a refused mutation returns no data: {json}"
+    );
 }
 
 fn unmet(trainee: &Value) -> Vec<String> {
@@ -521,11 +535,26 @@ async fn progress_is_validated_and_a_refusal_changes_nothing() {
     progress(&app, &inst, &s, json!({ "researchEffortPercent": 55 })).await;
 
     for (input, field) in [
-        (json!({ "researchEffortPercent": 101 }), "input.researchEffortPercent"),
-        (json!({ "researchEffortPercent": -1 }), "input.researchEffortPercent"),
-        (json!({ "boardCertifiedOn": "2022-03-31" }), "input.boardCertifiedOn"),
-        (json!({ "boardCertifiedOn": "2026-11-26" }), "input.boardCertifiedOn"),
-        (json!({ "graduateSchool": "x".repeat(201) }), "input.graduateSchool"),
+        (
+            json!({ "researchEffortPercent": 101 }),
+            "input.researchEffortPercent",
+        ),
+        (
+            json!({ "researchEffortPercent": -1 }),
+            "input.researchEffortPercent",
+        ),
+        (
+            json!({ "boardCertifiedOn": "2022-03-31" }),
+            "input.boardCertifiedOn",
+        ),
+        (
+            json!({ "boardCertifiedOn": "2026-11-26" }),
+            "input.boardCertifiedOn",
+        ),
+        (
+            json!({ "graduateSchool": "x".repeat(201) }),
+            "input.graduateSchool",
+        ),
         // A valid change next to an invalid one is not applied either.
         (
             json!({ "degree": "OBTAINED", "researchEffortPercent": 150 }),
@@ -533,7 +562,11 @@ async fn progress_is_validated_and_a_refusal_changes_nothing() {
         ),
     ] {
         let (_, json) = app
-            .gql(Some(&inst), &progress_doc(), json!({ "id": s.id, "input": input }))
+            .gql(
+                Some(&inst),
+                &progress_doc(),
+                json!({ "id": s.id, "input": input }),
+            )
             .await;
         assert_error(&json, "BAD_USER_INPUT", Some(field));
     }
@@ -596,13 +629,19 @@ async fn five_years_under_the_2024_rules() {
     // One strict paper and an English SCI first-author case report suffice.
     record_paper(&app, &inst, &s, paper_input("A cohort study", None, false)).await;
     let t = trainee_of(&app, &s).await;
-    assert!(unmet(&t).contains(&"TWO_QUALIFYING_PAPERS".to_owned()), "{t}");
+    assert!(
+        unmet(&t).contains(&"TWO_QUALIFYING_PAPERS".to_owned()),
+        "{t}"
+    );
     let case = record_paper(&app, &inst, &s, paper_input("A rare case", None, true)).await;
     // `qualifies` is the strict rule; the case report counts as the flexible second paper.
     assert_eq!(case["qualifies"], false);
     let t = trainee_of(&app, &s).await;
     assert_eq!(t["qualifyingPaperCount"], 2);
-    assert!(!unmet(&t).contains(&"TWO_QUALIFYING_PAPERS".to_owned()), "{t}");
+    assert!(
+        !unmet(&t).contains(&"TWO_QUALIFYING_PAPERS".to_owned()),
+        "{t}"
+    );
 
     // The research phase begins after one clinical year.
     let (_, json) = app
@@ -700,7 +739,13 @@ async fn papers_and_extensions_are_validated() {
     let app = TestApp::spawn().await;
     let s = setup(&app, 2022, RULES_2020).await;
     let me = s.trainee_token(&app);
-    record_paper(&app, &me, &s, paper_input("First", Some("10.1038/ABC.1"), false)).await;
+    record_paper(
+        &app,
+        &me,
+        &s,
+        paper_input("First", Some("10.1038/ABC.1"), false),
+    )
+    .await;
 
     // The same DOI, written differently, is the same paper.
     let (_, json) = app
@@ -718,15 +763,28 @@ async fn papers_and_extensions_are_validated() {
         p
     };
     for (input, field) in [
-        (paper_input("Bad DOI", Some("doi:10.1038/x"), false), "input.doi"),
+        (
+            paper_input("Bad DOI", Some("doi:10.1038/x"), false),
+            "input.doi",
+        ),
         (paper_input("Bad DOI", Some("10.1038"), false), "input.doi"),
-        (paper_input("Bad DOI", Some("11.1038/x"), false), "input.doi"),
-        (paper_input("Bad DOI", Some("10.1038/a b"), false), "input.doi"),
+        (
+            paper_input("Bad DOI", Some("11.1038/x"), false),
+            "input.doi",
+        ),
+        (
+            paper_input("Bad DOI", Some("10.1038/a b"), false),
+            "input.doi",
+        ),
         (paper_input("  ", None, false), "input.title"),
         (future, "input.publishedOn"),
     ] {
         let (_, json) = app
-            .gql(Some(&me), RECORD_PAPER, json!({ "id": s.id, "input": input }))
+            .gql(
+                Some(&me),
+                RECORD_PAPER,
+                json!({ "id": s.id, "input": input }),
+            )
             .await;
         assert_error(&json, "BAD_USER_INPUT", Some(field));
     }
@@ -796,7 +854,11 @@ async fn a_departure_without_special_circumstances_costs_seats_and_closes_the_re
         ),
     ] {
         let (_, json) = app
-            .gql(Some(&inst), &departure_doc(), json!({ "id": s.id, "input": input }))
+            .gql(
+                Some(&inst),
+                &departure_doc(),
+                json!({ "id": s.id, "input": input }),
+            )
             .await;
         assert_error(&json, "BAD_USER_INPUT", Some(field));
     }
@@ -877,7 +939,13 @@ async fn a_departure_without_special_circumstances_costs_seats_and_closes_the_re
     assert_eq!(papers(&app, s.trainee).await, 0);
     assert_eq!(extensions(&app, s.trainee).await, 1);
     assert_eq!(abroad_periods(&app, s.trainee).await, 0);
-    assert_eq!(quota_reduction::Entity::find().count(&app.db).await.unwrap(), 1);
+    assert_eq!(
+        quota_reduction::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(departure::Entity::find().count(&app.db).await.unwrap(), 1);
     let t = trainee_of(&app, &s).await;
     assert_eq!(t["extensions"][0]["status"], "REQUESTED");
@@ -929,7 +997,13 @@ async fn a_departure_with_special_circumstances_costs_nothing() {
         )
         .await;
     assert_eq!(on_institution["node"]["quotaReductions"], json!([]));
-    assert_eq!(quota_reduction::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(
+        quota_reduction::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
     let (_, json) = app
         .gql(
             Some(&app.institution(s.institution)),
@@ -966,12 +1040,31 @@ async fn a_departure_ahead_of_its_day_keeps_the_record_open_until_then() {
         )
         .await;
     assert_error(&json, "CONFLICT", None);
-    let stored = departure::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let stored = departure::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.departed_on, ymd("2027-03-31"));
-    assert_eq!(quota_reduction::Entity::find().count(&app.db).await.unwrap(), 1);
+    assert_eq!(
+        quota_reduction::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 // --- who may do what ----------------------------------------------------------------
+
+/// An operation, its document, its variables (null: a fresh paper), and
+/// who gets which answer ("OK" or an error code).
+type RoleCase = (
+    &'static str,
+    String,
+    Value,
+    Vec<(&'static str, &'static str)>,
+);
 
 #[tokio::test]
 async fn role_rules_of_each_mutation() {
@@ -992,7 +1085,7 @@ async fn role_rules_of_each_mutation() {
     let abroad_vars = json!({ "id": s.id, "input": abroad_input("2025-04-01", "2025-09-30") });
     let departure_vars = json!({ "id": s.id, "input": departure_input("2026-10-01", false) });
 
-    let cases: Vec<(&str, String, Value, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<RoleCase> = vec![
         (
             "updateTraineeProgress",
             progress_doc(),
@@ -1153,4 +1246,57 @@ async fn role_rules_of_each_mutation() {
     let events = audit_events(&app).await;
     let refused = events.iter().filter(|e| e["outcome"] == "REFUSED").count();
     assert_eq!(refused, 4 + 3 + 4 + 3 + 4 + 4, "{events:?}");
+}
+
+// --- concurrency ---------------------------------------------------------------------
+
+/// The trainee row is locked by every mutation: of two overlapping periods
+/// (no constraint in the database could refuse the second) or two
+/// departures sent at once, exactly one is recorded.
+#[tokio::test]
+async fn concurrent_changes_to_one_trainee_are_decided_one_after_the_other() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, 2022, RULES_2020).await;
+    let inst = app.institution(s.institution);
+
+    for _ in 0..3 {
+        let abroad = |start: &str, end: &str| {
+            app.gql(
+                Some(&inst),
+                RECORD_STUDY_ABROAD,
+                json!({ "id": s.id, "input": abroad_input(start, end) }),
+            )
+        };
+        let ((_, a), (_, b)) = tokio::join!(
+            abroad("2027-04-01", "2027-09-30"),
+            abroad("2027-06-01", "2027-12-31")
+        );
+        let ok = [&a, &b]
+            .iter()
+            .filter(|j| j.get("errors").is_none())
+            .count();
+        assert!(ok <= 1, "{a} {b}");
+    }
+    assert_eq!(abroad_periods(&app, s.trainee).await, 1);
+
+    let doc = departure_doc();
+    let depart = |on: &str, special: bool| {
+        app.gql(
+            Some(&inst),
+            &doc,
+            json!({ "id": s.id, "input": departure_input(on, special) }),
+        )
+    };
+    let ((_, a), (_, b)) = tokio::join!(depart("2026-10-31", false), depart("2026-11-01", false));
+    let codes = [error_code(&a), error_code(&b)];
+    assert!(codes.contains(&None), "{a} {b}");
+    assert!(codes.contains(&Some("CONFLICT".to_owned())), "{a} {b}");
+    assert_eq!(departure::Entity::find().count(&app.db).await.unwrap(), 1);
+    assert_eq!(
+        quota_reduction::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
 }

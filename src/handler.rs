@@ -1,0 +1,254 @@
+//! `POST /graphql`: authenticate, pick the schema, run (at most once per
+//! `Idempotency-Key`), and stamp every error with the request id.
+
+use crate::auth;
+use crate::error::{AppError, ErrorCode};
+use crate::graphql::RequestId;
+use crate::idempotency::{self, Claim};
+use crate::startup::{AppState, REQUEST_ID};
+use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// Runs one GraphQL request as the viewer its token names.
+pub async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    let request_id = headers
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let viewer = match auth::authenticate(&state.db, &state.keys, authorization).await {
+        Ok(viewer) => viewer,
+        Err(AppError::Unauthenticated) => return unauthenticated(&request_id),
+        Err(err) => {
+            tracing::error!(request_id, error = %err, "authentication failed");
+            return internal(&request_id);
+        }
+    };
+    let caller = match (&viewer.role, &viewer.subject) {
+        (Some(role), Some(subject)) => format!("{role:?}:{subject}"),
+        _ => "anonymous".to_owned(),
+    };
+    let anonymous = viewer.role.is_none();
+    let mut request = request
+        .into_inner()
+        .data(viewer)
+        .data(RequestId(request_id.clone()));
+    if state.policy.production && anonymous {
+        request = request.disable_introspection();
+    }
+    let operation = inspect(&request);
+
+    let key = headers
+        .get(idempotency::HEADER)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let claim = match key {
+        Some(key) if operation.kind == Some(OperationType::Mutation) => {
+            if !idempotency::valid_key(key) {
+                return graphql_error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadUserInput,
+                    "Idempotency-Key must be 1-255 visible ASCII characters",
+                    &request_id,
+                );
+            }
+            let variables = serde_json::to_value(&request.variables).unwrap_or_default();
+            let hash = idempotency::request_hash(
+                &request.query,
+                request.operation_name.as_deref(),
+                &variables,
+            );
+            match idempotency::claim(&state.db, &caller, key, &hash).await {
+                Ok(Claim::Fresh(id)) => Some(id),
+                Ok(Claim::Replay(body)) => return replay(body),
+                Ok(Claim::Conflict(message)) => {
+                    return graphql_error(
+                        StatusCode::CONFLICT,
+                        ErrorCode::Conflict,
+                        message,
+                        &request_id,
+                    );
+                }
+                Err(err) => {
+                    tracing::error!(request_id, error = %err, "idempotency key store failed");
+                    return internal(&request_id);
+                }
+            }
+        }
+        _ => None,
+    };
+
+    let schema = if operation.introspection_only {
+        &state.introspection_schema
+    } else {
+        &state.schema
+    };
+    let mut response = schema.execute(request).await;
+    for err in &mut response.errors {
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        ext.set("requestId", request_id.as_str());
+    }
+    if let Some(id) = claim {
+        settle(&state, id, &response).await;
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+/// Keeps the response for retries, unless it failed for reasons of ours
+/// (INTERNAL): then the key is freed so that a retry runs again.
+async fn settle(state: &AppState, id: i64, response: &async_graphql::Response) {
+    let internal = response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from(ErrorCode::Internal.as_str()))
+    });
+    let stored = match serde_json::to_string(response) {
+        Ok(body) if !internal => idempotency::complete(&state.db, id, &body).await,
+        _ => idempotency::release(&state.db, id).await,
+    };
+    if let Err(err) = stored {
+        tracing::error!(error = %err, "could not store an idempotent response");
+    }
+}
+
+fn replay(body: String) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(GRAPHQL_RESPONSE),
+            ),
+            (
+                header::HeaderName::from_static("idempotent-replayed"),
+                HeaderValue::from_static("true"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// What the handler needs to know of the operation before running it.
+struct Operation {
+    kind: Option<OperationType>,
+    /// Every root field is `__schema`, `__type` or `__typename`: GraphiQL's
+    /// schema fetch, exempt from the query limits.
+    introspection_only: bool,
+}
+
+fn inspect(request: &async_graphql::Request) -> Operation {
+    let unknown = Operation {
+        kind: None,
+        introspection_only: false,
+    };
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return unknown;
+    };
+    let operation = match &document.operations {
+        DocumentOperations::Single(op) => Some(op),
+        DocumentOperations::Multiple(ops) => match &request.operation_name {
+            Some(name) => ops.get(name.as_str()),
+            None if ops.len() == 1 => ops.values().next(),
+            None => None,
+        },
+    };
+    let Some(operation) = operation else {
+        return unknown;
+    };
+    let introspection_only = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .all(|item| match &item.node {
+            Selection::Field(field) => matches!(
+                field.node.name.node.as_str(),
+                "__schema" | "__type" | "__typename"
+            ),
+            _ => false,
+        });
+    Operation {
+        kind: Some(operation.node.ty),
+        introspection_only,
+    }
+}
+
+/// Only JSON bodies run (CSRF): a browser sends `text/plain` and form posts
+/// cross-site without a preflight, so those are refused before parsing.
+pub async fn require_json(request: axum::extract::Request, next: middleware::Next) -> Response {
+    if request.method() == Method::POST {
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let media_type = content_type.split(';').next().unwrap_or_default().trim();
+        let json = media_type.eq_ignore_ascii_case("application/json")
+            || media_type.eq_ignore_ascii_case(GRAPHQL_RESPONSE);
+        if !json {
+            return graphql_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::BadUserInput,
+                "POST /graphql takes Content-Type: application/json",
+                "",
+            );
+        }
+    }
+    next.run(request).await
+}
+
+/// A bad token is never treated as anonymous: the request stops here.
+fn unauthenticated(request_id: &str) -> Response {
+    let mut response = graphql_error(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+        "invalid or expired token",
+        request_id,
+    );
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+fn internal(request_id: &str) -> Response {
+    graphql_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Internal,
+        "internal error",
+        request_id,
+    )
+}
+
+/// A response with one error and no data, for refusals before execution.
+pub fn graphql_error(
+    status: StatusCode,
+    code: ErrorCode,
+    message: &str,
+    request_id: &str,
+) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code.as_str(), "requestId": request_id } }]
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, GRAPHQL_RESPONSE)],
+        body.to_string(),
+    )
+        .into_response()
+}
