@@ -50,12 +50,15 @@ pub enum KeyError {
     Missing,
     #[error("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")]
     TooShort,
+    #[error("JWT_PUBLIC_KEY_FILE: {0}")]
+    PublicKey(String),
 }
 
 /// The keys and rules for one deployment's tokens.
 #[derive(Clone)]
 pub struct TokenKeys {
-    encoding: EncodingKey,
+    /// `None` when tokens come from an external issuer (public key only).
+    encoding: Option<EncodingKey>,
     decoding: DecodingKey,
     validation: Validation,
     issuer: String,
@@ -67,24 +70,50 @@ impl TokenKeys {
         if secret.len() < MIN_SECRET_BYTES {
             return Err(KeyError::TooShort);
         }
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "nbf"]);
-        validation.validate_nbf = true;
-        validation.leeway = LEEWAY_SECONDS;
         Ok(Self {
-            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            encoding: Some(EncodingKey::from_secret(secret.as_bytes())),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
-            validation,
+            validation: validation(Algorithm::HS256, issuer, audience),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
         })
     }
 
+    /// Verification only, with an identity provider's PEM public key: an
+    /// Ed25519 key pins EdDSA, an RSA key pins RS256.
+    pub fn from_public_key_pem(pem: &[u8], issuer: &str, audience: &str) -> Result<Self, KeyError> {
+        let (decoding, algorithm) = match DecodingKey::from_ed_pem(pem) {
+            Ok(key) => (key, Algorithm::EdDSA),
+            Err(_) => (
+                DecodingKey::from_rsa_pem(pem).map_err(|_| {
+                    KeyError::PublicKey("not a PEM Ed25519 or RSA public key".into())
+                })?,
+                Algorithm::RS256,
+            ),
+        };
+        Ok(Self {
+            encoding: None,
+            decoding,
+            validation: validation(algorithm, issuer, audience),
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        })
+    }
+
+    /// Whether this deployment signs its own tokens (`csc token`).
+    pub fn can_issue(&self) -> bool {
+        self.encoding.is_some()
+    }
+
     /// Keys from configuration; `None` secret is an error unless `dev`, in which
     /// case a random secret is generated and returned so it can be shown.
     pub fn from_config(config: &AuthConfig, dev: bool) -> Result<(Self, Option<String>), KeyError> {
+        if let Some(path) = &config.jwt_public_key_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| KeyError::PublicKey(format!("{}: {e}", path.display())))?;
+            let keys = Self::from_public_key_pem(&pem, &config.jwt_issuer, &config.jwt_audience)?;
+            return Ok((keys, None));
+        }
         match (&config.jwt_secret, dev) {
             (Some(secret), _) => Ok((
                 Self::new(secret, &config.jwt_issuer, &config.jwt_audience)?,
@@ -100,7 +129,14 @@ impl TokenKeys {
     }
 
     /// Signs a token for `grant`, valid for `ttl_seconds` from now.
+    ///
+    /// # Panics
+    /// When the keys are a public key only (check `can_issue` first).
     pub fn issue(&self, grant: &Grant, ttl_seconds: i64) -> String {
+        let encoding = self
+            .encoding
+            .as_ref()
+            .expect("a deployment that verifies with a public key issues no tokens");
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: grant.subject.clone(),
@@ -115,7 +151,7 @@ impl TokenKeys {
             iat: now,
             nbf: now,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, encoding)
             .expect("HS256 signing with an in-memory key cannot fail")
     }
 
@@ -128,6 +164,18 @@ impl TokenKeys {
                 AppError::Unauthenticated
             })
     }
+}
+
+/// One algorithm, pinned; `iss`, `aud`, `exp`, `sub` and `nbf` required and
+/// checked, with a small leeway for clock skew.
+fn validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "nbf"]);
+    validation.validate_nbf = true;
+    validation.leeway = LEEWAY_SECONDS;
+    validation
 }
 
 trait KindDescription {

@@ -22,6 +22,11 @@ pub struct AuthConfig {
     /// HS256 signing secret, at least 32 bytes. Env: `JWT_SECRET`.
     #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// PEM public key (RSA for RS256, Ed25519 for EdDSA) of an external
+    /// identity provider; when set, tokens are verified with it instead of
+    /// `JWT_SECRET` and `csc token` cannot issue any. Env: `JWT_PUBLIC_KEY_FILE`.
+    #[arg(long, env = "JWT_PUBLIC_KEY_FILE", conflicts_with = "jwt_secret")]
+    pub jwt_public_key_file: Option<std::path::PathBuf>,
     /// The `iss` every token must carry. Env: `JWT_ISSUER`.
     #[arg(long, env = "JWT_ISSUER", default_value = "csc")]
     pub jwt_issuer: String,

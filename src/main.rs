@@ -187,6 +187,11 @@ async fn run(command: Command) -> Result<(), String> {
             auth,
         } => {
             let (keys, _) = TokenKeys::from_config(&auth, false).map_err(|e| e.to_string())?;
+            if !keys.can_issue() {
+                return Err(
+                    "JWT_PUBLIC_KEY_FILE is set: tokens come from your identity provider".into(),
+                );
+            }
             let grant = grant(role.into(), society, institution, sub)?;
             println!("{}", keys.issue(&grant, ttl));
             Ok(())

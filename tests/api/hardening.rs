@@ -19,7 +19,8 @@ fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofT
   ofType { kind name ofType { kind name ofType { kind name } } } } } } } }";
 
 /// The public course list as a front end shows it (benchmark query a).
-const PUBLIC_COURSE_LIST: &str = "{ courses(first: 100) { totalCount pageInfo { hasNextPage endCursor }
+const PUBLIC_COURSE_LIST: &str =
+    "{ courses(first: 100) { totalCount pageInfo { hasNextPage endCursor }
   nodes { id title year requestedCapacity status curriculum director
     society { code fieldNameJa nameJa }
     responsibleInstitution { id name prefecture kind }
@@ -48,26 +49,43 @@ async fn post_raw(app: &TestApp, content_type: &str, body: &str) -> StatusCode {
 async fn the_heaviest_front_end_queries_are_admitted() {
     let app = TestApp::spawn().await;
     app.data(None, PUBLIC_COURSE_LIST, json!({})).await;
-    app.data(Some(&app.society(csc::entity::enums::FieldCode::InternalMedicine)), SOCIETY_REVIEW, json!({}))
-        .await;
+    app.data(
+        Some(&app.society(csc::entity::enums::FieldCode::InternalMedicine)),
+        SOCIETY_REVIEW,
+        json!({}),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn floods_and_deep_queries_are_too_complex() {
     let app = TestApp::spawn().await;
-    let aliases: String = (0..100).map(|i| format!("a{i}: courses(first: 100) {{ nodes {{ title }} }} ")).collect();
+    let aliases: String = (0..100)
+        .map(|i| format!("a{i}: courses(first: 100) {{ nodes {{ title }} }} "))
+        .collect();
     let (_, json) = app.gql(None, &format!("{{ {aliases} }}"), json!({})).await;
-    assert_eq!(error_code(&json).as_deref(), Some("QUERY_TOO_COMPLEX"), "{json}");
+    assert_eq!(
+        error_code(&json).as_deref(),
+        Some("QUERY_TOO_COMPLEX"),
+        "{json}"
+    );
     assert!(json["data"].is_null());
 
     let deep = "{ courses { nodes { society { courses { nodes { society { courses { nodes { society { courses { nodes { title } } } } } } } } } } } }";
     let (_, json) = app.gql(None, deep, json!({})).await;
-    assert_eq!(error_code(&json).as_deref(), Some("QUERY_TOO_COMPLEX"), "{json}");
+    assert_eq!(
+        error_code(&json).as_deref(),
+        Some("QUERY_TOO_COMPLEX"),
+        "{json}"
+    );
 
     let directives = "{ societies { code @include(if: true) @include(if: true) @include(if: true) @include(if: true) @include(if: true) @include(if: true) } }";
     let (_, json) = app.gql(None, directives, json!({})).await;
     assert!(json.get("errors").is_some(), "{json}");
-    assert!(json["data"].is_null() || json["data"]["societies"].is_null(), "{json}");
+    assert!(
+        json["data"].is_null() || json["data"]["societies"].is_null(),
+        "{json}"
+    );
 }
 
 #[tokio::test]
@@ -82,13 +100,19 @@ async fn graphiql_introspection_is_exempt_from_the_limits() {
 #[tokio::test]
 async fn production_hides_the_schema_from_anonymous_callers() {
     let app = TestApp::spawn().await;
-    let state = AppState::new(app.db.clone(), app.keys.clone(), Clock { fixed_today: Some(today()) })
-        .await
-        .unwrap()
-        .with_policy(HttpPolicy {
-            production: true,
-            ..HttpPolicy::default()
-        });
+    let state = AppState::new(
+        app.db.clone(),
+        app.keys.clone(),
+        Clock {
+            fixed_today: Some(today()),
+        },
+    )
+    .await
+    .unwrap()
+    .with_policy(HttpPolicy {
+        production: true,
+        ..HttpPolicy::default()
+    });
     let router = build_router(state);
     let call = |token: Option<String>| {
         let router = router.clone();
@@ -101,28 +125,51 @@ async fn production_hides_the_schema_from_anonymous_callers() {
                 request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
             }
             let body = json!({ "query": "{ __schema { queryType { name } } }" }).to_string();
-            let response = router.oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
-            let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+            let response = router
+                .oneshot(request.body(Body::from(body)).unwrap())
+                .await
+                .unwrap();
+            let bytes = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
             serde_json::from_slice::<Value>(&bytes).unwrap()
         }
     };
     let anonymous = call(None).await;
     assert!(anonymous["data"]["__schema"].is_null(), "{anonymous}");
     let admin = call(Some(app.admin())).await;
-    assert_eq!(admin["data"]["__schema"]["queryType"]["name"], "Query", "{admin}");
+    assert_eq!(
+        admin["data"]["__schema"]["queryType"]["name"], "Query",
+        "{admin}"
+    );
 }
 
 #[tokio::test]
 async fn only_json_posts_run() {
     let app = TestApp::spawn().await;
     let body = json!({ "query": "mutation { createInstitution(input: { name: \"x\", kind: OTHER_HOSPITAL, prefecture: \"東京都\", certifiedTrainingFacility: false }) { id } }" }).to_string();
-    assert_eq!(post_raw(&app, "text/plain", &body).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        post_raw(&app, "text/plain", &body).await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
     assert_eq!(
         post_raw(&app, "application/x-www-form-urlencoded", "query=%7B%7D").await,
         StatusCode::UNSUPPORTED_MEDIA_TYPE
     );
-    assert_eq!(post_raw(&app, "multipart/form-data; boundary=x", &body).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(post_raw(&app, "application/json; charset=utf-8", r#"{"query":"{ viewer { role } }"}"#).await, StatusCode::OK);
+    assert_eq!(
+        post_raw(&app, "multipart/form-data; boundary=x", &body).await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    assert_eq!(
+        post_raw(
+            &app,
+            "application/json; charset=utf-8",
+            r#"{"query":"{ viewer { role } }"}"#
+        )
+        .await,
+        StatusCode::OK
+    );
     // GET serves GraphiQL only; a query string runs nothing.
     let (status, _, text) = app.get("/graphql?query=mutation%7B__typename%7D").await;
     assert_eq!(status, StatusCode::OK);
@@ -134,7 +181,8 @@ async fn only_json_posts_run() {
 async fn bodies_over_one_mebibyte_are_refused() {
     let app = TestApp::spawn().await;
     let padding = "x".repeat(1024 * 1024 + 1);
-    let body = json!({ "query": "{ viewer { role } }", "variables": { "pad": padding } }).to_string();
+    let body =
+        json!({ "query": "{ viewer { role } }", "variables": { "pad": padding } }).to_string();
     // Refused on the declared length, before a byte of the body is read.
     let request = Request::builder()
         .method(Method::POST)
@@ -171,7 +219,9 @@ async fn keyed(app: &TestApp, key: &str, name: &str) -> (StatusCode, Value) {
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::AUTHORIZATION, format!("Bearer {}", app.admin()))
         .header("idempotency-key", key)
-        .body(Body::from(json!({ "query": query, "variables": { "n": name } }).to_string()))
+        .body(Body::from(
+            json!({ "query": query, "variables": { "n": name } }).to_string(),
+        ))
         .unwrap();
     let (status, _, text) = app.send(request).await;
     (status, serde_json::from_str(&text).unwrap())
@@ -185,9 +235,15 @@ async fn an_idempotency_key_runs_a_mutation_once() {
     assert_eq!(first, again);
     assert_eq!(app.institution_rows().await, 1);
     let (status, other) = keyed(&app, "key-1", "別の病院").await;
-    assert_eq!((status, error_code(&other).as_deref()), (StatusCode::CONFLICT, Some("CONFLICT")));
+    assert_eq!(
+        (status, error_code(&other).as_deref()),
+        (StatusCode::CONFLICT, Some("CONFLICT"))
+    );
     let (status, bad) = keyed(&app, &"k".repeat(256), "x").await;
-    assert_eq!((status, error_code(&bad).as_deref()), (StatusCode::BAD_REQUEST, Some("BAD_USER_INPUT")));
+    assert_eq!(
+        (status, error_code(&bad).as_deref()),
+        (StatusCode::BAD_REQUEST, Some("BAD_USER_INPUT"))
+    );
     assert_eq!(app.institution_rows().await, 1);
 }
 
@@ -199,7 +255,9 @@ async fn a_thousand_retried_calls_leave_no_duplicates() {
         let tasks: Vec<_> = (0..100)
             .map(|k| {
                 let app = Arc::clone(&app);
-                tokio::spawn(async move { keyed(&app, &format!("retry-{k}"), &format!("病院{k}")).await })
+                tokio::spawn(async move {
+                    keyed(&app, &format!("retry-{k}"), &format!("病院{k}")).await
+                })
             })
             .collect();
         for task in tasks {
