@@ -25,7 +25,8 @@ use crate::entity::enums::{
     SanctionReason,
 };
 use crate::entity::{
-    course, course_partner_site, institution, participation, recruitment_cycle, sanction, society,
+    course, course_partner_site, institution, participation, quota_reduction, recruitment_cycle,
+    sanction, society,
 };
 use crate::error::{AppError, AppResult};
 use async_graphql::{Context, ID, InputObject, Object, Result};
@@ -517,6 +518,62 @@ async fn require_not_suspended(
     }
 }
 
+/// Seats of an institution's courses in `year`, not counting withdrawn
+/// courses nor `except` (the course being written).
+async fn course_seats(
+    conn: &impl ConnectionTrait,
+    institution_id: i64,
+    year: i32,
+    except: Option<i64>,
+) -> AppResult<i64> {
+    let mut query = course::Entity::find()
+        .select_only()
+        .column_as(course::Column::RequestedCapacity.sum(), "seats")
+        .filter(course::Column::ResponsibleInstitutionId.eq(institution_id))
+        .filter(course::Column::Year.eq(year))
+        .filter(course::Column::Status.ne(CourseStatus::Withdrawn));
+    if let Some(id) = except {
+        query = query.filter(course::Column::Id.ne(id));
+    }
+    let seats: Option<Option<i64>> = query.into_tuple().one(conn).await?;
+    Ok(seats.flatten().unwrap_or(0))
+}
+
+/// After a trainee left without special circumstances (III), the
+/// institution's courses of the following year may request no more than the
+/// seats it had the year before minus the seats taken: QUOTA_EXCEEDED past that.
+async fn require_capacity_left(
+    conn: &impl ConnectionTrait,
+    institution: &institution::Model,
+    year: i32,
+    course_id: Option<i64>,
+    capacity: i32,
+) -> AppResult<()> {
+    let reduced: Option<Option<i64>> = quota_reduction::Entity::find()
+        .select_only()
+        .column_as(quota_reduction::Column::CourseSeats.sum(), "seats")
+        .filter(quota_reduction::Column::InstitutionId.eq(institution.id))
+        .filter(quota_reduction::Column::Year.eq(year))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let reduced = reduced.flatten().unwrap_or(0);
+    if reduced == 0 {
+        return Ok(());
+    }
+    let before = course_seats(conn, institution.id, year - 1, None).await?;
+    let allowed = (before - reduced).max(0);
+    let requested =
+        course_seats(conn, institution.id, year, course_id).await? + i64::from(capacity);
+    if requested > allowed {
+        return Err(AppError::QuotaExceeded(format!(
+            "{} lost {reduced} course seat(s) for {year} after a departure: at most {allowed} seat(s) in all",
+            institution.name
+        )));
+    }
+    Ok(())
+}
+
 async fn create_course(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -565,6 +622,7 @@ async fn create_course(
             .await?;
     check_partners(&txn, &partners, responsible.id).await?;
     host.check(&txn).await?;
+    require_capacity_left(&txn, &responsible, year, None, requested_capacity).await?;
 
     let now = Utc::now();
     let mut row = course::ActiveModel {
@@ -662,6 +720,13 @@ async fn update_course(
     require_phase(&cycle, &[CyclePhase::Planning])?;
     if let Some(partners) = &partners {
         check_partners(&txn, partners, course.responsible_institution_id).await?;
+    }
+    if let Some(capacity) = requested_capacity {
+        let responsible = institution::Entity::find_by_id(course.responsible_institution_id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        require_capacity_left(&txn, &responsible, course.year, Some(course.id), capacity).await?;
     }
     if let Some(host) = &host {
         host.check(&txn).await?;
@@ -970,6 +1035,14 @@ async fn reassign_course(
     }
     let new_institution =
         responsible_institution(&txn, new_id, course.year, "institutionId").await?;
+    require_capacity_left(
+        &txn,
+        &new_institution,
+        course.year,
+        Some(course.id),
+        course.requested_capacity,
+    )
+    .await?;
 
     course_partner_site::Entity::delete_many()
         .filter(course_partner_site::Column::CourseId.eq(course.id))

@@ -81,11 +81,8 @@ where
     if let Some(after) = args.after {
         select = select.filter(key.gt(after));
     }
-    let mut rows = if args.first == 0 {
-        Vec::new()
-    } else {
-        select.all(db).await?
-    };
+    // Also for `first: 0`: the one extra row tells whether rows follow.
+    let mut rows = select.all(db).await?;
     let has_next_page = rows.len() as u64 > args.first;
     rows.truncate(args.first as usize);
     Ok(Page {

@@ -1243,3 +1243,68 @@ async fn the_board_sanctions_an_institution() {
     assert_eq!(ok.len(), 2, "{events:?}");
     assert_eq!(ok[0]["targetId"], sanction_id);
 }
+
+#[tokio::test]
+async fn a_departure_caps_next_years_course_seats() {
+    use csc::entity::{course, quota_reduction};
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+
+    let app = TestApp::spawn().await;
+    let sites = planning_setup(&app, 1).await;
+    // Last year the university ran a 2-seat course; a trainee then left
+    // without special circumstances, taking one course seat for YEAR.
+    insert_cycle(&app, YEAR - 1, CyclePhase::SelectionFinalized, 1).await;
+    let university = institution_number(&sites.university);
+    let last_year = app
+        .insert_course(
+            "昨年のコース",
+            FieldCode::InternalMedicine,
+            university,
+            csc::entity::enums::CourseStatus::Published,
+        )
+        .await;
+    let mut row = course::Entity::find_by_id(last_year)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    row.year = Set(YEAR - 1);
+    row.requested_capacity = Set(2);
+    row.update(&app.db).await.unwrap();
+    quota_reduction::ActiveModel {
+        institution_id: Set(university),
+        year: Set(YEAR),
+        regular_program_seats: Set(1),
+        course_seats: Set(1),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+
+    let before = admin_course_count(&app).await;
+    let mut input = course_input(&sites);
+    input["requestedCapacity"] = json!(2);
+    let (_, json) = app
+        .gql(
+            Some(&app.society(FieldCode::InternalMedicine)),
+            &create_course_doc(),
+            json!({ "input": input }),
+        )
+        .await;
+    assert_error(&json, "QUOTA_EXCEEDED", None);
+    assert_eq!(admin_course_count(&app).await, before);
+
+    input["requestedCapacity"] = json!(1);
+    let id = create_course(&app, input).await;
+    let (_, json) = app
+        .gql(
+            Some(&app.society(FieldCode::InternalMedicine)),
+            &update_course_doc(),
+            json!({ "id": id, "input": { "requestedCapacity": 2 } }),
+        )
+        .await;
+    assert_error(&json, "QUOTA_EXCEEDED", None);
+}

@@ -145,7 +145,6 @@ async fn total_count_of_an_empty_list() {
 /// Relay: with `first`, hasNextPage is true when more edges follow than
 /// `first`; with `first: 0` and a non-empty list, that is every edge.
 #[tokio::test]
-#[ignore = "src bug: fetch_page skips the query for first = 0 and reports hasNextPage false"]
 async fn first_zero_still_tells_that_rows_follow() {
     let app = TestApp::spawn().await;
     insert_institutions(&app, 3).await;
