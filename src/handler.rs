@@ -4,6 +4,7 @@
 use crate::auth;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::RequestId;
+use crate::graphql::audit::{self, PersonalDataReads};
 use crate::idempotency::{self, Claim};
 use crate::startup::{AppState, REQUEST_ID};
 use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
@@ -12,6 +13,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -42,14 +44,17 @@ pub async fn graphql(
         _ => "anonymous".to_owned(),
     };
     let anonymous = viewer.role.is_none();
+    let reads = Arc::new(PersonalDataReads::default());
     let mut request = request
         .into_inner()
-        .data(viewer)
+        .data(viewer.clone())
+        .data(Arc::clone(&reads))
         .data(RequestId(request_id.clone()));
     if state.policy.production && anonymous {
         request = request.disable_introspection();
     }
     let operation = inspect(&request);
+    let operation_name = request.operation_name.clone();
 
     let key = headers
         .get(idempotency::HEADER)
@@ -102,6 +107,14 @@ pub async fn graphql(
     }
     if let Some(id) = claim {
         settle(&state, id, &response).await;
+    }
+    // Personal data leaves only with its audit trail (APPI): fail closed.
+    let read = reads.take();
+    if let Err(err) =
+        audit::record_personal_reads(&state.db, &viewer, operation_name.as_deref(), &read).await
+    {
+        tracing::error!(request_id, error = %err, "could not audit personal data reads");
+        return internal(&request_id);
     }
     GraphQLResponse::from(response).into_response()
 }

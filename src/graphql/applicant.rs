@@ -79,21 +79,26 @@ impl Applicant {
     pub async fn id(&self) -> ID {
         ids::encode(ids::APPLICANT, self.0.id)
     }
-    async fn full_name(&self) -> &str {
+    async fn full_name(&self, ctx: &Context<'_>) -> &str {
+        audit::note_personal_read(ctx, &self.0);
         &self.0.full_name
     }
-    async fn full_name_kana(&self) -> Option<&str> {
+    async fn full_name_kana(&self, ctx: &Context<'_>) -> Option<&str> {
+        audit::note_personal_read(ctx, &self.0);
         self.0.full_name_kana.as_deref()
     }
-    async fn email(&self) -> &str {
+    async fn email(&self, ctx: &Context<'_>) -> &str {
+        audit::note_personal_read(ctx, &self.0);
         &self.0.email
     }
     /// 医籍登録番号: visible to the board and the doctor only
     async fn medical_license_number(&self, ctx: &Context<'_>) -> Option<&str> {
+        audit::note_personal_read(ctx, &self.0);
         visibility::sees_license_number(viewer(ctx), &self.0)
             .then_some(self.0.medical_license_number.as_str())
     }
-    async fn university(&self) -> &str {
+    async fn university(&self, ctx: &Context<'_>) -> &str {
+        audit::note_personal_read(ctx, &self.0);
         &self.0.university
     }
     async fn graduation_year(&self) -> i32 {

@@ -126,3 +126,62 @@ pub async fn record_refusal<T>(
         tracing::error!(operation, error = %db_err, "could not record a refused operation");
     }
 }
+
+/// The applicants whose personal data one request read, for the audit
+/// (APPI): collected while resolving, written once after the response.
+#[derive(Default)]
+pub struct PersonalDataReads(std::sync::Mutex<std::collections::BTreeSet<i64>>);
+
+impl PersonalDataReads {
+    pub fn take(&self) -> Vec<i64> {
+        let mut ids = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *ids).into_iter().collect()
+    }
+}
+
+/// Notes that this request shows `applicant`'s personal data to someone
+/// other than the doctor.
+pub fn note_personal_read(ctx: &Context<'_>, applicant: &crate::entity::applicant::Model) {
+    let viewer = viewer(ctx);
+    if viewer.subject.as_deref() == Some(applicant.subject.as_str())
+        && viewer.role == Some(Role::Applicant)
+    {
+        return;
+    }
+    if let Some(reads) = ctx.data_opt::<std::sync::Arc<PersonalDataReads>>() {
+        reads
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(applicant.id);
+    }
+}
+
+/// One `readPersonalData` event per applicant read, in one statement.
+pub async fn record_personal_reads(
+    conn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    operation: Option<&str>,
+    applicant_ids: &[i64],
+) -> Result<(), DbErr> {
+    if applicant_ids.is_empty() {
+        return Ok(());
+    }
+    let now = chrono::Utc::now();
+    let summary = format!(
+        "read personal data ({})",
+        operation.unwrap_or("anonymous operation")
+    );
+    let rows = applicant_ids.iter().map(|id| audit_event::ActiveModel {
+        at: Set(now),
+        role: Set(viewer.role),
+        subject: Set(viewer.subject.clone()),
+        operation: Set("readPersonalData".to_owned()),
+        target_id: Set(Some(ids::encode(ids::APPLICANT, *id).to_string())),
+        outcome: Set(AuditOutcome::Ok),
+        summary: Set(summary.clone()),
+        ..Default::default()
+    });
+    audit_event::Entity::insert_many(rows).exec(conn).await?;
+    Ok(())
+}

@@ -269,3 +269,67 @@ async fn a_thousand_retried_calls_leave_no_duplicates() {
     }
     assert_eq!(app.institution_rows().await, 100);
 }
+
+#[tokio::test]
+async fn reading_a_doctors_personal_data_leaves_an_audit_event() {
+    use csc::entity::enums::{ApplicationStatus, CourseStatus, FieldCode};
+    let app = TestApp::spawn().await;
+    let hospital = app.insert_institution("九州大学病院").await;
+    app.insert_cycle(crate::helpers::YEAR).await;
+    let course = app
+        .insert_course(
+            "内科コース",
+            FieldCode::InternalMedicine,
+            hospital,
+            CourseStatus::Published,
+        )
+        .await;
+    let doctor = app.insert_applicant("doctor-pii", "123456").await;
+    app.insert_application(doctor, course, ApplicationStatus::Submitted)
+        .await;
+    let target = crate::helpers::gid("Applicant", doctor);
+    // The doctor reading its own record leaves nothing.
+    app.data(
+        Some(&app.applicant("doctor-pii")),
+        "{ viewer { applicant { email fullName } } }",
+        json!({}),
+    )
+    .await;
+    assert!(personal_reads(&app, &target).await.is_empty());
+    // The society reading the applicant's email does; an id alone does not.
+    app.data(
+        Some(&app.society(FieldCode::InternalMedicine)),
+        "{ applications { nodes { applicant { id } } } }",
+        json!({}),
+    )
+    .await;
+    assert!(personal_reads(&app, &target).await.is_empty());
+    app.data(
+        Some(&app.society(FieldCode::InternalMedicine)),
+        "{ applications { nodes { applicant { email fullName } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        personal_reads(&app, &target).await,
+        vec!["SOCIETY".to_owned()]
+    );
+}
+
+/// Roles of the `readPersonalData` audit events that name `target`.
+async fn personal_reads(app: &TestApp, target: &str) -> Vec<String> {
+    let data = app
+        .data(
+            Some(&app.admin()),
+            "{ auditEvents(first: 100) { nodes { operation targetId role } } }",
+            json!({}),
+        )
+        .await;
+    data["auditEvents"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["operation"] == "readPersonalData" && e["targetId"] == target)
+        .map(|e| e["role"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
