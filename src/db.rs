@@ -8,6 +8,9 @@ use sea_orm::{
 };
 use std::time::Duration;
 
+/// Longest a single SQL statement may run on PostgreSQL.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Opens the pool. For SQLite the file's folder is created when missing.
 #[tracing::instrument(skip_all)]
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
@@ -27,6 +30,8 @@ pub fn options(config: &DatabaseConfig) -> ConnectOptions {
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
+        // A runaway statement is cut off on PostgreSQL (SQLite has no such setting).
+        .statement_timeout(STATEMENT_TIMEOUT)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(5))
