@@ -1,5 +1,6 @@
-//! `POST /graphql`: authenticate, pick the schema, run (at most once per
-//! `Idempotency-Key`), and stamp every error with the request id.
+//! `/graphql`: authenticate, pick the schema, run (at most once per
+//! `Idempotency-Key`), stamp every error with the request id, count it,
+//! and answer in the media type the client accepts.
 
 use crate::auth;
 use crate::error::{AppError, ErrorCode};
@@ -8,21 +9,51 @@ use crate::graphql::audit::{self, PersonalDataReads};
 use crate::idempotency::{self, Claim};
 use crate::startup::{AppState, REQUEST_ID};
 use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLRequest;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
+use std::time::Instant;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
-/// Runs one GraphQL request as the viewer its token names.
-pub async fn graphql(
+/// `POST /graphql` with a JSON body.
+pub async fn post(
     State(state): State<AppState>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
+    run(state, headers, request.into_inner(), Method::POST).await
+}
+
+/// `GET /graphql?query=…` runs a query (urql sends queries this way), never a
+/// mutation; without `query` it serves GraphiQL to a browser.
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let Some(query_string) = uri.query().filter(|q| q.contains("query=")) else {
+        return crate::startup::graphiql().await.into_response();
+    };
+    match async_graphql::http::parse_query_string(query_string) {
+        Ok(request) => run(state, headers, request, Method::GET).await,
+        Err(_) => graphql_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadUserInput,
+            "the query string is not a GraphQL request",
+            "",
+        ),
+    }
+}
+
+/// Runs one GraphQL request as the viewer its token names.
+async fn run(
+    state: AppState,
+    headers: HeaderMap,
+    request: async_graphql::Request,
+    method: Method,
+) -> Response {
+    let started = Instant::now();
+    let media_type = negotiate(&headers);
     let request_id = headers
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
@@ -46,7 +77,6 @@ pub async fn graphql(
     let anonymous = viewer.role.is_none();
     let reads = Arc::new(PersonalDataReads::default());
     let mut request = request
-        .into_inner()
         .data(viewer.clone())
         .data(Arc::clone(&reads))
         .data(RequestId(request_id.clone()));
@@ -55,6 +85,18 @@ pub async fn graphql(
     }
     let operation = inspect(&request);
     let operation_name = request.operation_name.clone();
+    if method == Method::GET && operation.kind != Some(OperationType::Query) {
+        let mut response = graphql_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::BadUserInput,
+            "GET runs queries only; send mutations with POST",
+            &request_id,
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
 
     let key = headers
         .get(idempotency::HEADER)
@@ -116,7 +158,74 @@ pub async fn graphql(
         tracing::error!(request_id, error = %err, "could not audit personal data reads");
         return internal(&request_id);
     }
-    GraphQLResponse::from(response).into_response()
+    let outcome = response
+        .errors
+        .iter()
+        .find_map(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .map(ToString::to_string)
+        })
+        .map_or_else(
+            || "ok".to_owned(),
+            |code| code.trim_matches('"').to_lowercase(),
+        );
+    let elapsed = started.elapsed();
+    state
+        .metrics
+        .observe(&operation.label, &outcome, elapsed.as_secs_f64());
+    tracing::info!(
+        operation = %operation.label,
+        name = operation_name.as_deref().unwrap_or(""),
+        role = ?viewer.role,
+        outcome,
+        duration_ms = elapsed.as_millis() as u64,
+        "graphql"
+    );
+    respond(response, media_type)
+}
+
+/// The media type the client accepts: `application/graphql-response+json`
+/// unless it asks for `application/json` only (GraphQL over HTTP).
+fn negotiate(headers: &HeaderMap) -> &'static str {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if accept.contains("application/json") && !accept.contains(GRAPHQL_RESPONSE) {
+        "application/json"
+    } else {
+        GRAPHQL_RESPONSE
+    }
+}
+
+/// Serializes the response. A request that failed before execution (it did
+/// not parse or validate: no data, no error with a path) has no `data` key
+/// and, under `application/graphql-response+json`, a 400 status.
+fn respond(response: async_graphql::Response, media_type: &'static str) -> Response {
+    let request_error = !response.errors.is_empty()
+        && response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let mut body = match serde_json::to_value(&response) {
+        Ok(body) => body,
+        Err(_) => return internal(""),
+    };
+    if request_error && let Some(object) = body.as_object_mut() {
+        object.remove("data");
+    }
+    let status = if request_error && media_type == GRAPHQL_RESPONSE {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, media_type)],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// Keeps the response for retries, unless it failed for reasons of ours
@@ -158,6 +267,8 @@ fn replay(body: String) -> Response {
 /// What the handler needs to know of the operation before running it.
 struct Operation {
     kind: Option<OperationType>,
+    /// `query:courses`: the kind and first root field, for metrics and logs.
+    label: String,
     /// Every root field is `__schema`, `__type` or `__typename`: GraphiQL's
     /// schema fetch, exempt from the query limits.
     introspection_only: bool,
@@ -166,6 +277,7 @@ struct Operation {
 fn inspect(request: &async_graphql::Request) -> Operation {
     let unknown = Operation {
         kind: None,
+        label: "unknown".to_owned(),
         introspection_only: false,
     };
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
@@ -195,8 +307,20 @@ fn inspect(request: &async_graphql::Request) -> Operation {
             ),
             _ => false,
         });
+    let root = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .find_map(|item| match &item.node {
+            Selection::Field(field) => Some(field.node.name.node.to_string()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "fragment".to_owned());
     Operation {
         kind: Some(operation.node.ty),
+        label: format!("{}:{root}", operation.node.ty),
         introspection_only,
     }
 }

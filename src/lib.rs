@@ -9,5 +9,6 @@ pub mod error;
 pub mod graphql;
 pub mod handler;
 pub mod idempotency;
+pub mod metrics;
 pub mod startup;
 pub mod telemetry;

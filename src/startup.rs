@@ -7,6 +7,7 @@ use crate::entity::society;
 use crate::graphql::context::{Clock, SocietyCatalog};
 use crate::graphql::{CscSchema, build_schema, sdl};
 use crate::handler;
+use crate::metrics::Metrics;
 use async_graphql::http::GraphiQLSource;
 use axum::Router;
 use axum::extract::State;
@@ -15,6 +16,7 @@ use axum::middleware;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -56,6 +58,7 @@ pub struct AppState {
     /// The same schema without limits, for introspection-only requests.
     pub introspection_schema: CscSchema,
     pub policy: HttpPolicy,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
             schema,
             introspection_schema,
             policy: HttpPolicy::default(),
+            metrics: Arc::new(Metrics::default()),
         })
     }
 
@@ -97,13 +101,14 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route(
             "/graphql",
-            get(graphiql)
-                .post(handler::graphql)
+            get(handler::get)
+                .post(handler::post)
                 .route_layer(middleware::from_fn(handler::require_json)),
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/schema.graphql", get(schema_sdl))
+        .route("/metrics", get(metrics))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -119,12 +124,52 @@ pub fn build_router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("臨床研究医コース API — paste `Authorization: Bearer <token>` into Headers")
-            .finish(),
+/// GraphiQL (4.x, with its header editor), opened on example operations
+/// for each role and a note on where tokens come from.
+pub async fn graphiql() -> Html<String> {
+    let page = GraphiQLSource::build()
+        .endpoint("/graphql")
+        .title("臨床研究医コース API")
+        .finish();
+    let tabs = serde_json::json!(
+        GRAPHIQL_TABS
+            .iter()
+            .map(|(query, headers)| serde_json::json!({ "query": query, "headers": headers }))
+            .collect::<Vec<_>>()
+    );
+    let props = format!(
+        "React.createElement(GraphiQL, {{ defaultEditorToolsVisibility: \"headers\", defaultTabs: {tabs}, "
+    );
+    Html(page.replacen("React.createElement(GraphiQL, {", &props, 1))
+}
+
+/// The example operations GraphiQL opens with, and the headers each needs.
+const GRAPHIQL_TABS: &[(&str, &str)] = &[
+    (
+        "# Published courses: no token needed.\n# For another role, get a token with\n#   csc token --role ADMIN   (or SOCIETY --society FIELD, INSTITUTION --institution ID, APPLICANT --sub ID)\n# and put it in the Headers tab below.\nquery PublishedCourses {\n  courses(filter: { status: PUBLISHED }, first: 20) {\n    totalCount\n    nodes { id year title society { fieldNameJa } responsibleInstitution { name prefecture } requestedCapacity }\n  }\n}\n",
+        "{}",
+    ),
+    (
+        "# The board: a cycle's quotas and statistics (ADMIN token).\nquery CycleStatistics($year: Int = 2027) {\n  recruitmentCycle(year: $year) {\n    phase totalCapacity\n    fieldQuotas { society { fieldNameJa } participating applicants quota }\n    statistics { applicants adopted notAdopted fellBackToRegularProgram }\n  }\n}\n",
+        "{\"Authorization\": \"Bearer <csc token --role ADMIN>\"}",
+    ),
+    (
+        "# A society's review screen (SOCIETY token).\nquery ReviewApplications {\n  applications(first: 50, filter: { status: SUBMITTED }) {\n    totalCount\n    nodes { id status course { title } applicant { fullName university } generalApplication { programName status } }\n  }\n}\n",
+        "{\"Authorization\": \"Bearer <csc token --role SOCIETY --society INTERNAL_MEDICINE>\"}",
+    ),
+    (
+        "# A doctor's own record (APPLICANT token).\nquery Me {\n  viewer {\n    role\n    applicant { fullName applications { status outcome course { title } generalApplication { status } } trainee { phase plannedCompletionOn completion { complete unmet } } }\n  }\n}\n",
+        "{\"Authorization\": \"Bearer <csc token --role APPLICANT --sub doctor-0001>\"}",
+    ),
+];
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(&state.db),
     )
 }
 

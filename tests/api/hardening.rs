@@ -170,11 +170,94 @@ async fn only_json_posts_run() {
         .await,
         StatusCode::OK
     );
-    // GET serves GraphiQL only; a query string runs nothing.
-    let (status, _, text) = app.get("/graphql?query=mutation%7B__typename%7D").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(text.to_lowercase().contains("graphiql"));
+    // GET never runs a mutation.
+    let mutation = "mutation%7BcreateInstitution(input%3A%7Bname%3A%22x%22%2Ckind%3AOTHER_HOSPITAL%2Cprefecture%3A%22%E6%9D%B1%E4%BA%AC%E9%83%BD%22%2CcertifiedTrainingFacility%3Afalse%7D)%7Bid%7D%7D";
+    let (status, headers, _) = app.get(&format!("/graphql?query={mutation}")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(headers[header::ALLOW], "POST");
     assert_eq!(app.institution_rows().await, 0);
+}
+
+#[tokio::test]
+async fn get_runs_queries_and_serves_graphiql() {
+    let app = TestApp::spawn().await;
+    let (status, _, text) = app.get("/graphql?query=%7Bsocieties%7Bcode%7D%7D").await;
+    assert_eq!(status, StatusCode::OK);
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["data"]["societies"].as_array().unwrap().len(), 19);
+    let (status, _, page) = app.get("/graphql").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("graphiql") && page.contains("defaultTabs"));
+}
+
+async fn post_accepting(app: &TestApp, accept: &str, query: &str) -> (StatusCode, String, Value) {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, accept)
+        .body(Body::from(json!({ "query": query }).to_string()))
+        .unwrap();
+    let (status, headers, text) = app.send(request).await;
+    let content_type = headers[header::CONTENT_TYPE].to_str().unwrap().to_owned();
+    (status, content_type, serde_json::from_str(&text).unwrap())
+}
+
+#[tokio::test]
+async fn answers_in_the_media_type_the_client_accepts() {
+    let app = TestApp::spawn().await;
+    // GraphQL over HTTP: a request that does not parse or validate is 4xx
+    // under application/graphql-response+json, and carries no data key.
+    let modern = "application/graphql-response+json, application/json;q=0.9";
+    let (status, content_type, body) = post_accepting(&app, modern, "{ nope").await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::BAD_REQUEST, "application/graphql-response+json")
+    );
+    assert!(body.get("data").is_none(), "{body}");
+    let (status, _, body) = post_accepting(&app, modern, "{ nope }").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.get("data").is_none(), "{body}");
+    // A client that accepts only application/json gets it, with 200.
+    let (status, content_type, _) = post_accepting(&app, "application/json", "{ nope }").await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::OK, "application/json")
+    );
+    let (status, content_type, body) =
+        post_accepting(&app, "application/json", "{ societies { code } }").await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::OK, "application/json")
+    );
+    assert_eq!(body["data"]["societies"][0]["code"], "INTERNAL_MEDICINE");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_operation_and_outcome() {
+    let app = TestApp::spawn().await;
+    app.data(None, "{ societies { code } }", json!({})).await;
+    app.gql(
+        Some(&app.society(csc::entity::enums::FieldCode::Surgery)),
+        "mutation { openEarlyCall(year: 2027) { phase } }",
+        json!({}),
+    )
+    .await;
+    let (status, _, text) = app.get("/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        text.contains(r#"csc_graphql_requests_total{operation="query:societies",outcome="ok"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"operation="mutation:openEarlyCall",outcome="forbidden""#),
+        "{text}"
+    );
+    assert!(
+        text.contains("csc_graphql_request_duration_seconds_count 2"),
+        "{text}"
+    );
+    assert!(text.contains("csc_db_pool_connections"), "{text}");
 }
 
 #[tokio::test]
