@@ -54,6 +54,12 @@ enum Command {
     },
     /// Print the served GraphQL schema (SDL).
     Schema,
+    /// Exit 0 when the service answers GET /readyz with 200 (for container health checks).
+    Healthcheck {
+        /// The service's address. Env: `BIND`.
+        #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+    },
     /// Print one signed token, for GraphiQL, scripts and tests.
     Token {
         #[arg(long, value_enum)]
@@ -174,6 +180,7 @@ async fn run(command: Command) -> Result<(), String> {
             }
             .map_err(|e| format!("migrations: {e}"))
         }
+        Command::Healthcheck { bind } => healthcheck(bind),
         Command::Schema => {
             print!("{}", csc::graphql::sdl());
             Ok(())
@@ -281,4 +288,32 @@ fn http_policy(http: &HttpConfig, production: bool) -> Result<HttpPolicy, String
         request_timeout: std::time::Duration::from_secs(http.request_timeout_secs.max(1)),
         production,
     })
+}
+
+/// A plain HTTP/1.1 GET of /readyz: the runtime image has no curl.
+fn healthcheck(bind: std::net::SocketAddr) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let mut address = bind;
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let timeout = std::time::Duration::from_secs(3);
+    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)
+        .map_err(|e| format!("{address}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "GET /readyz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
+    match response.lines().next() {
+        Some(status) if status.split_whitespace().nth(1) == Some("200") => Ok(()),
+        other => Err(format!("not ready: {}", other.unwrap_or("no answer"))),
+    }
 }
