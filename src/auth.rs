@@ -26,6 +26,10 @@ pub struct Claims {
     /// The institution's global ID, as `Institution.id` shows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub institution: Option<String>,
+    /// An integrating system (a society's or hospital's software): it may run
+    /// only the operations on the allow-list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     pub iss: String,
     pub aud: String,
     pub exp: i64,
@@ -133,6 +137,19 @@ impl TokenKeys {
     /// # Panics
     /// When the keys are a public key only (check `can_issue` first).
     pub fn issue(&self, grant: &Grant, ttl_seconds: i64) -> String {
+        self.issue_for_client(grant, None, ttl_seconds)
+    }
+
+    /// Like `issue`, for an integrating system bound to the allow-list.
+    ///
+    /// # Panics
+    /// When the keys are a public key only (check `can_issue` first).
+    pub fn issue_for_client(
+        &self,
+        grant: &Grant,
+        client: Option<&str>,
+        ttl_seconds: i64,
+    ) -> String {
         let encoding = self
             .encoding
             .as_ref()
@@ -145,6 +162,7 @@ impl TokenKeys {
             institution: grant
                 .institution_id
                 .map(|id| ids::encode(ids::INSTITUTION, id).to_string()),
+            client: client.map(str::to_owned),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             exp: now + ttl_seconds,
@@ -206,6 +224,8 @@ pub struct Viewer {
     pub institution_id: Option<i64>,
     /// The applicant registered under the token's `sub`, once registered.
     pub applicant_id: Option<i64>,
+    /// The integrating system named by the token, bound to the allow-list.
+    pub client: Option<String>,
 }
 
 impl Viewer {
@@ -234,9 +254,17 @@ pub async fn viewer_from_claims(db: &DatabaseConnection, claims: Claims) -> AppR
     if claims.sub.is_empty() || claims.sub.len() > 255 {
         return Err(AppError::Unauthenticated);
     }
+    if claims
+        .client
+        .as_ref()
+        .is_some_and(|c| c.is_empty() || c.len() > 100)
+    {
+        return Err(AppError::Unauthenticated);
+    }
     let mut viewer = Viewer {
         role: Some(role),
         subject: Some(claims.sub.clone()),
+        client: claims.client.clone(),
         ..Viewer::default()
     };
     let scoped_only_to = |present: bool, wanted: Role| present == (role == wanted);

@@ -85,6 +85,17 @@ async fn run(
     }
     let operation = inspect(&request);
     let operation_name = request.operation_name.clone();
+    if let Some(client) = &viewer.client
+        && state.allowlist.name_of(&request.query).is_none()
+    {
+        tracing::warn!(request_id, client, "operation not on the allow-list");
+        return graphql_error(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "this operation is not on the integration allow-list",
+            &request_id,
+        );
+    }
     if method == Method::GET && operation.kind != Some(OperationType::Query) {
         let mut response = graphql_error(
             StatusCode::METHOD_NOT_ALLOWED,

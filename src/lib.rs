@@ -1,5 +1,6 @@
 //! The GraphQL API of Japan's clinician scientist course (臨床研究医コース).
 
+pub mod allowlist;
 pub mod auth;
 pub mod config;
 pub mod db;

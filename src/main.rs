@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use csc::allowlist::Allowlist;
 use csc::auth::{Grant, TokenKeys};
 use csc::config::{AuthConfig, DatabaseConfig, HttpConfig, LogConfig};
 use csc::entity::enums::{FieldCode, Role};
@@ -35,6 +36,9 @@ enum Command {
         /// Refuse unsafe settings and hide the schema from anonymous callers.
         #[arg(long)]
         production: bool,
+        /// The integration allow-list (see `csc operations add`). Env: `OPERATIONS_ALLOWLIST`.
+        #[arg(long, env = "OPERATIONS_ALLOWLIST", default_value = "operations.json")]
+        allowlist: std::path::PathBuf,
         /// Fix today's date (tests and demos only). Env: `CSC_TODAY`.
         #[arg(long, env = "CSC_TODAY")]
         today: Option<NaiveDate>,
@@ -44,6 +48,14 @@ enum Command {
         http: HttpConfig,
         #[command(flatten)]
         auth: AuthConfig,
+    },
+    /// Maintain the integration allow-list of named operations.
+    Operations {
+        #[command(subcommand)]
+        action: OperationsAction,
+        /// The allow-list file. Env: `OPERATIONS_ALLOWLIST`.
+        #[arg(long, env = "OPERATIONS_ALLOWLIST", default_value = "operations.json")]
+        list: std::path::PathBuf,
     },
     /// Apply, roll back or list migrations.
     Migrate {
@@ -76,9 +88,18 @@ enum Command {
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 8 * 3600)]
         ttl: i64,
+        /// Name of an integrating system: the token may run allow-listed operations only.
+        #[arg(long)]
+        client: Option<String>,
         #[command(flatten)]
         auth: AuthConfig,
     },
+}
+
+#[derive(Subcommand)]
+enum OperationsAction {
+    /// Add the named operations of a .graphql file (keyed by its SHA-256).
+    Add { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -129,6 +150,7 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Serve {
             dev,
             production,
+            allowlist,
             today,
             database,
             http,
@@ -152,7 +174,8 @@ async fn run(command: Command) -> Result<(), String> {
             let state = AppState::new(conn, keys, Clock { fixed_today: today })
                 .await
                 .map_err(|e| format!("database: {e}"))?
-                .with_policy(policy);
+                .with_policy(policy)
+                .with_allowlist(Allowlist::load(&allowlist)?);
             let listener = tokio::net::TcpListener::bind(http.bind)
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", http.bind))?;
@@ -181,6 +204,16 @@ async fn run(command: Command) -> Result<(), String> {
             .map_err(|e| format!("migrations: {e}"))
         }
         Command::Healthcheck { bind } => healthcheck(bind),
+        Command::Operations {
+            action: OperationsAction::Add { file },
+            list,
+        } => {
+            let document =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let added = csc::allowlist::add(&list, &document)?;
+            println!("{}\t{}", added.sha256, added.name);
+            Ok(())
+        }
         Command::Schema => {
             print!("{}", csc::graphql::sdl());
             Ok(())
@@ -191,6 +224,7 @@ async fn run(command: Command) -> Result<(), String> {
             institution,
             sub,
             ttl,
+            client,
             auth,
         } => {
             let (keys, _) = TokenKeys::from_config(&auth, false).map_err(|e| e.to_string())?;
@@ -200,7 +234,7 @@ async fn run(command: Command) -> Result<(), String> {
                 );
             }
             let grant = grant(role.into(), society, institution, sub)?;
-            println!("{}", keys.issue(&grant, ttl));
+            println!("{}", keys.issue_for_client(&grant, client.as_deref(), ttl));
             Ok(())
         }
     }

@@ -1,6 +1,7 @@
 //! Builds the application: state, schema and router. `csc serve` and the
 //! tests both go through `build_router`, so tests exercise the real stack.
 
+use crate::allowlist::Allowlist;
 use crate::auth::TokenKeys;
 use crate::db;
 use crate::entity::society;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub introspection_schema: CscSchema,
     pub policy: HttpPolicy,
     pub metrics: Arc<Metrics>,
+    /// Operations integrating systems may run (tokens with a `client` claim).
+    pub allowlist: Arc<Allowlist>,
 }
 
 impl AppState {
@@ -74,7 +77,13 @@ impl AppState {
             introspection_schema,
             policy: HttpPolicy::default(),
             metrics: Arc::new(Metrics::default()),
+            allowlist: Arc::new(Allowlist::default()),
         })
+    }
+
+    pub fn with_allowlist(mut self, allowlist: Allowlist) -> Self {
+        self.allowlist = Arc::new(allowlist);
+        self
     }
 
     pub fn with_policy(mut self, policy: HttpPolicy) -> Self {

@@ -30,6 +30,7 @@ fn valid_claims(role: &str) -> Claims {
         role: role.into(),
         society: None,
         institution: None,
+        client: None,
         iss: ISSUER.into(),
         aud: AUDIENCE.into(),
         exp: now + 600,

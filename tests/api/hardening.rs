@@ -416,3 +416,86 @@ async fn personal_reads(app: &TestApp, target: &str) -> Vec<String> {
         .map(|e| e["role"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
+
+#[tokio::test]
+async fn integrating_systems_run_allow_listed_operations_only() {
+    use csc::allowlist::{Allowlist, add};
+    use csc::auth::Grant;
+    use csc::entity::enums::Role;
+
+    let app = TestApp::spawn().await;
+    let dir = std::env::temp_dir().join(format!("csc-ops-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("operations.json");
+    let allowed = "query SocietyCodes { societies { code } }";
+    add(&list, allowed).unwrap();
+    let state = AppState::new(
+        app.db.clone(),
+        app.keys.clone(),
+        Clock {
+            fixed_today: Some(today()),
+        },
+    )
+    .await
+    .unwrap()
+    .with_allowlist(Allowlist::load(&list).unwrap());
+    let router = build_router(state);
+    let grant = Grant {
+        subject: "jsim-sync".into(),
+        role: Role::Admin,
+        society: None,
+        institution_id: None,
+    };
+    let client_token = app
+        .keys
+        .issue_for_client(&grant, Some("society-system"), 600);
+    let call = |token: String, query: &'static str| {
+        let router = router.clone();
+        async move {
+            let request = Request::builder()
+                .method(Method::POST)
+                .uri("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::from(json!({ "query": query }).to_string()))
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+        }
+    };
+    let (status, json) = call(
+        client_token.clone(),
+        "query SocietyCodes { societies { code } }",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["data"]["societies"].as_array().unwrap().len(), 19);
+    // The same text with one change is another document: refused.
+    let (status, json) = call(
+        client_token.clone(),
+        "query SocietyCodes { societies { code nameJa } }",
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&json).as_deref()),
+        (StatusCode::FORBIDDEN, Some("FORBIDDEN"))
+    );
+    let (status, json) = call(
+        client_token,
+        "mutation { createRecruitmentCycle(input: { year: 2030, totalCapacity: 40, earlyCallOpensOn: \"2029-09-01\", earlyCallClosesOn: \"2029-09-30\", generalCallOpensOn: \"2029-11-01\" }) { id } }",
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&json).as_deref()),
+        (StatusCode::FORBIDDEN, Some("FORBIDDEN"))
+    );
+    // A token without a client claim is not bound to the list.
+    let (status, _) = call(app.admin(), "{ societies { code nameJa } }").await;
+    assert_eq!(status, StatusCode::OK);
+    std::fs::remove_dir_all(dir).unwrap();
+}
