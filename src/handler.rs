@@ -197,18 +197,20 @@ async fn run(
     respond(response, media_type)
 }
 
-/// The media type the client accepts: `application/graphql-response+json`
-/// unless it asks for `application/json` only (GraphQL over HTTP).
+/// The media type the client accepts (GraphQL over HTTP):
+/// `application/graphql-response+json` when it names it, else
+/// `application/json` — also for `*/*` or no Accept header, as the spec asks
+/// of servers that legacy clients still call.
 fn negotiate(headers: &HeaderMap) -> &'static str {
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    if accept.contains("application/json") && !accept.contains(GRAPHQL_RESPONSE) {
-        "application/json"
-    } else {
+    if accept.contains(GRAPHQL_RESPONSE) {
         GRAPHQL_RESPONSE
+    } else {
+        "application/json"
     }
 }
 
