@@ -135,7 +135,7 @@ impl From<RoleArg> for Role {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(&cli.log);
+    let _telemetry = telemetry::init(&cli.log);
     match run(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
