@@ -186,6 +186,10 @@ async fn run(
     state
         .metrics
         .observe(&operation.label, &outcome, elapsed.as_secs_f64());
+    let span = tracing::Span::current();
+    span.record("operation", operation.label.as_str());
+    span.record("role", tracing::field::debug(&viewer.role));
+    span.record("outcome", outcome.as_str());
     tracing::info!(
         operation = %operation.label,
         name = operation_name.as_deref().unwrap_or(""),
