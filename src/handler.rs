@@ -10,6 +10,7 @@ use crate::idempotency::{self, Claim};
 use crate::startup::{AppState, REQUEST_ID};
 use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
 use async_graphql_axum::GraphQLRequest;
+use async_graphql_axum::rejection::GraphQLRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware;
@@ -23,9 +24,39 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 pub async fn post(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
-    run(state, headers, request.into_inner(), Method::POST).await
+    match request {
+        Ok(request) => run(state, headers, request.into_inner(), Method::POST).await,
+        // A body that is not a GraphQL request in JSON: a GraphQL error, not
+        // the extractor's plain-text message.
+        // A body of undeclared length that outgrows the limit while read.
+        Err(rejection) if rejection.0.to_string().contains("length limit exceeded") => {
+            graphql_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::BadUserInput,
+                "the body is larger than 1 MiB",
+                request_id_of(&headers),
+            )
+        }
+        Err(rejection) => {
+            tracing::debug!(error = %rejection.0, "unreadable request body");
+            graphql_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadUserInput,
+                "the body is not a GraphQL request in JSON",
+                request_id_of(&headers),
+            )
+        }
+    }
+}
+
+/// The id `SetRequestIdLayer` gave the request.
+fn request_id_of(headers: &HeaderMap) -> &str {
+    headers
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
 
 /// `GET /graphql?query=…` runs a query (urql sends queries this way), never a
@@ -40,7 +71,7 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) ->
             StatusCode::BAD_REQUEST,
             ErrorCode::BadUserInput,
             "the query string is not a GraphQL request",
-            "",
+            request_id_of(&headers),
         ),
     }
 }
@@ -70,16 +101,14 @@ async fn run(
             return internal(&request_id);
         }
     };
-    let caller = match (&viewer.role, &viewer.subject) {
-        (Some(role), Some(subject)) => format!("{role:?}:{subject}"),
-        _ => "anonymous".to_owned(),
-    };
+    let caller = idempotency::caller_key(&viewer);
     let anonymous = viewer.role.is_none();
     let reads = Arc::new(PersonalDataReads::default());
     let mut request = request
         .data(viewer.clone())
         .data(Arc::clone(&reads))
-        .data(RequestId(request_id.clone()));
+        .data(RequestId(request_id.clone()))
+        .data(crate::graphql::loaders::Loaders::new(&state.db, &viewer));
     if state.policy.production && anonymous {
         request = request.disable_introspection();
     }
@@ -359,7 +388,7 @@ pub async fn require_json(request: axum::extract::Request, next: middleware::Nex
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::BadUserInput,
                 "POST /graphql takes Content-Type: application/json",
-                "",
+                request_id_of(request.headers()),
             );
         }
     }

@@ -52,6 +52,22 @@ pub fn request_hash(
         .collect()
 }
 
+/// Who a stored response belongs to: role, scope and subject, hashed to a
+/// fixed length. Two tokens sharing a `sub` across fields or institutions
+/// never see each other's responses.
+pub fn caller_key(viewer: &crate::auth::Viewer) -> String {
+    let identity = format!(
+        "{:?}|{:?}|{:?}|{:?}|{}",
+        viewer.role,
+        viewer.society,
+        viewer.institution_id,
+        viewer.client,
+        viewer.subject.as_deref().unwrap_or("")
+    );
+    let digest = Sha256::digest(identity.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn claim(
     db: &DatabaseConnection,

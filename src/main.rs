@@ -13,6 +13,11 @@ use csc::{db, telemetry};
 use migration::{Migrator, MigratorTrait};
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator (cargo feature `mimalloc`).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "csc",
@@ -61,6 +66,19 @@ enum Command {
     Migrate {
         #[command(subcommand)]
         action: MigrateAction,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Fill an empty, migrated database with realistic, deterministic demo
+    /// data: national scale at --scale 1, a small demo at the default 0.01.
+    SeedDemo {
+        /// Fraction of the national scale (1: about 1,500 institutions and
+        /// 10,000 doctors); fractions such as 0.01 give a small demo.
+        #[arg(long, default_value_t = 0.01)]
+        scale: f64,
+        /// Seed of the random generator: the same seed gives the same data.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
         #[command(flatten)]
         database: DatabaseConfig,
     },
@@ -212,6 +230,28 @@ async fn run(command: Command) -> Result<(), String> {
                 std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let added = csc::allowlist::add(&list, &document)?;
             println!("{}\t{}", added.sha256, added.name);
+            Ok(())
+        }
+        Command::SeedDemo {
+            scale,
+            seed,
+            database,
+        } => {
+            let started = std::time::Instant::now();
+            let conn = db::connect(&database)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            db::migrate(&conn)
+                .await
+                .map_err(|e| format!("migrations: {e}"))?;
+            let summary = csc::seed::seed_demo(&conn, scale, seed)
+                .await
+                .map_err(|e| format!("seed-demo: {e}"))?;
+            println!("{summary}");
+            println!(
+                "seeded scale {scale} (seed {seed}) in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Schema => {

@@ -5,6 +5,7 @@ use crate::allowlist::Allowlist;
 use crate::auth::TokenKeys;
 use crate::db;
 use crate::entity::society;
+use crate::events::EventBus;
 use crate::graphql::context::{Clock, SocietyCatalog};
 use crate::graphql::{CscSchema, build_schema, sdl};
 use crate::handler;
@@ -19,6 +20,7 @@ use axum::routing::get;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -62,14 +64,18 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Operations integrating systems may run (tokens with a `client` claim).
     pub allowlist: Arc<Allowlist>,
+    /// Live updates for subscriptions; on PostgreSQL shared by every instance.
+    pub events: EventBus,
 }
 
 impl AppState {
     /// Loads the society catalog (seeded by a migration) and builds the schema.
     pub async fn new(db: DatabaseConnection, keys: TokenKeys, clock: Clock) -> Result<Self, DbErr> {
         let societies = SocietyCatalog::new(society::Entity::find().all(&db).await?);
-        let schema = build_schema(db.clone(), societies.clone(), clock, true);
-        let introspection_schema = build_schema(db.clone(), societies, clock, false);
+        let events = EventBus::connect(&db).await?;
+        let schema = build_schema(db.clone(), societies.clone(), clock, events.clone(), true);
+        let introspection_schema =
+            build_schema(db.clone(), societies, clock, events.clone(), false);
         Ok(Self {
             db,
             keys,
@@ -78,6 +84,7 @@ impl AppState {
             policy: HttpPolicy::default(),
             metrics: Arc::new(Metrics::default()),
             allowlist: Arc::new(Allowlist::default()),
+            events,
         })
     }
 
@@ -114,11 +121,15 @@ pub fn build_router(state: AppState) -> Router {
                 .post(handler::post)
                 .route_layer(middleware::from_fn(handler::require_json)),
         )
+        .route("/graphql/ws", get(crate::ws::graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/schema.graphql", get(schema_sdl))
         .route("/metrics", get(metrics))
         .with_state(state)
+        // gzip or br when the client accepts it; level 4 keeps brotli (11 by
+        // default) cheap enough for dynamic JSON (bench/README.md).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod dialect;
 mod m0001_schema;
 mod m0002_idempotency;
+mod m0003_indexes;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_schema::Migration),
             Box::new(m0002_idempotency::Migration),
+            Box::new(m0003_indexes::Migration),
         ]
     }
 }

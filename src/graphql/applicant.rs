@@ -2,8 +2,9 @@
 
 use super::application::Application;
 use super::audit;
-use super::context::{db, today, viewer};
+use super::context::{db, loaders, today, viewer};
 use super::ids;
+use super::loaders::{ApplicantId, ApplicationsOfApplicant, TraineeOfApplicant};
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use super::scalars::Date;
 use super::trainee::Trainee;
@@ -12,14 +13,12 @@ use crate::auth::Viewer;
 use crate::db::begin_write;
 use crate::domain::eligibility::{ApplicantFacts, Ineligibility, ineligibility};
 use crate::domain::validate;
+use crate::entity::applicant;
 use crate::entity::enums::{AuditOutcome, Role};
-use crate::entity::{applicant, application, trainee};
 use crate::error::{AppError, AppResult};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 /// A doctor. Personal data: visible to the board, the doctor, and the society
 /// and institution of a course the doctor applied to.
@@ -115,35 +114,31 @@ impl Applicant {
     }
 
     /// eligibility for the course starting in that year
-    async fn eligibility(&self, year: i32) -> Eligibility {
+    async fn eligibility(&self, year: i32) -> Result<Eligibility> {
+        if !(1900..=2200).contains(&year) {
+            return Err(AppError::bad_input("year", "must be between 1900 and 2200").into());
+        }
         let reasons: Vec<IneligibilityReason> = ineligibility(&facts(&self.0), year)
             .into_iter()
             .map(Into::into)
             .collect();
-        Eligibility {
+        Ok(Eligibility {
             eligible: reasons.is_empty(),
             reasons,
-        }
+        })
     }
 
     /// The applications this viewer may see, oldest first.
     #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn applications(&self, ctx: &Context<'_>) -> Result<Vec<Application>> {
-        let rows = application::Entity::find()
-            .filter(application::Column::ApplicantId.eq(self.0.id))
-            .filter(visibility::applications(viewer(ctx)))
-            .order_by_asc(application::Column::Id)
-            .all(db(ctx))
+        let rows = loaders(ctx)?
+            .list(ApplicationsOfApplicant(self.0.id))
             .await?;
         Ok(rows.into_iter().map(Application::from).collect())
     }
 
     async fn trainee(&self, ctx: &Context<'_>) -> Result<Option<Trainee>> {
-        let row = trainee::Entity::find()
-            .filter(trainee::Column::ApplicantId.eq(self.0.id))
-            .filter(visibility::trainees(viewer(ctx)))
-            .one(db(ctx))
-            .await?;
+        let row = loaders(ctx)?.one(TraineeOfApplicant(self.0.id)).await?;
         Ok(row.map(Trainee::from))
     }
 }
@@ -162,12 +157,9 @@ pub async fn list_applicants(
     ))
 }
 
+/// The applicant, if the viewer may see it (batched).
 pub async fn visible_applicant(ctx: &Context<'_>, id: i64) -> Result<Option<Applicant>> {
-    let row = applicant::Entity::find_by_id(id)
-        .filter(visibility::applicants(viewer(ctx)))
-        .one(db(ctx))
-        .await?;
-    Ok(row.map(Applicant))
+    Ok(loaders(ctx)?.one(ApplicantId(id)).await?.map(Applicant))
 }
 
 #[derive(InputObject)]

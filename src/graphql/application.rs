@@ -1,11 +1,12 @@
 //! Applications to courses in the early call, with the parallel general application (併願).
 
 use super::applicant::{Applicant, visible_applicant};
-use super::context::{db, societies, viewer};
+use super::context::{db, loaders, societies, viewer};
 use super::course::{Course, visible_course};
 use super::cycle::{RecruitmentCycle, cycle_by_year};
 use super::ids;
 use super::institution::{Institution, institution_by_id};
+use super::loaders::{ApplicationId, GeneralApplicationOf};
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use super::scalars::DateTime;
 use super::society::{Society, society_of};
@@ -90,12 +91,9 @@ pub async fn list_applications(
     ))
 }
 
+/// The application, if the viewer may see it (batched).
 pub async fn visible_application(ctx: &Context<'_>, id: i64) -> Result<Option<Application>> {
-    let row = application::Entity::find_by_id(id)
-        .filter(visibility::applications(viewer(ctx)))
-        .one(db(ctx))
-        .await?;
-    Ok(row.map(Application))
+    Ok(loaders(ctx)?.one(ApplicationId(id)).await?.map(Application))
 }
 
 /// Whoever sees an application sees its applicant and course: the
@@ -134,10 +132,7 @@ impl Application {
         self.0.decided_at.map(DateTime)
     }
     async fn general_application(&self, ctx: &Context<'_>) -> Result<Option<GeneralApplication>> {
-        let row = general_application::Entity::find()
-            .filter(general_application::Column::ApplicationId.eq(self.0.id))
-            .one(db(ctx))
-            .await?;
+        let row = loaders(ctx)?.one(GeneralApplicationOf(self.0.id)).await?;
         Ok(row.map(GeneralApplication))
     }
     async fn outcome(&self) -> ApplicationOutcome {

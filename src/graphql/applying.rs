@@ -10,6 +10,7 @@ use super::guards::{
 };
 use super::ids;
 use super::recruitment::adopted_in_field;
+use super::subscription::bus;
 use crate::auth::Viewer;
 use crate::db::begin_write;
 use crate::domain::eligibility::{Ineligibility, ineligibility};
@@ -62,7 +63,11 @@ impl ApplyingMutation {
     ) -> Result<Application> {
         let result = submit_application(db(ctx), viewer(ctx), input).await;
         audit::record_refusal(ctx, "submitApplication", None, &result).await;
-        Ok(Application(result?))
+        let row = result?;
+        bus(ctx)
+            .publish_applications(db(ctx), std::slice::from_ref(&row))
+            .await;
+        Ok(Application(row))
     }
 
     /// the parallel general application, added or replaced until selection is final
@@ -81,7 +86,11 @@ impl ApplyingMutation {
     async fn withdraw_application(&self, ctx: &Context<'_>, id: ID) -> Result<Application> {
         let result = withdraw_application(db(ctx), viewer(ctx), &id).await;
         audit::record_refusal(ctx, "withdrawApplication", Some(&id), &result).await;
-        Ok(Application(result?))
+        let row = result?;
+        bus(ctx)
+            .publish_applications(db(ctx), std::slice::from_ref(&row))
+            .await;
+        Ok(Application(row))
     }
 
     /// while QUOTAS_ALLOCATED; ADOPT fails with QUOTA_EXCEEDED past the field quota or the course capacity
@@ -93,7 +102,11 @@ impl ApplyingMutation {
     ) -> Result<Application> {
         let result = decide_application(db(ctx), viewer(ctx), &id, decision).await;
         audit::record_refusal(ctx, "decideApplication", Some(&id), &result).await;
-        Ok(Application(result?))
+        let row = result?;
+        bus(ctx)
+            .publish_applications(db(ctx), std::slice::from_ref(&row))
+            .await;
+        Ok(Application(row))
     }
 }
 

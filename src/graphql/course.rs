@@ -1,18 +1,22 @@
 //! Courses (臨床研究医コース) with their sites, research host and status guarantee.
 
-use super::application::{ApplicationConnection, list_applications};
-use super::context::{db, viewer};
+use super::application::ApplicationConnection;
+use super::context::{db, loaders, viewer};
 use super::ids;
 use super::institution::{Institution, institution_by_id};
+use super::loaders::{
+    ApplicationCountsOf, CourseApplicationCount, CourseApplications, CourseId, PartnersOf,
+    TraineesOfCourse,
+};
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use super::scalars::DateTime;
 use super::society::{Society, society_of};
 use super::trainee::Trainee;
 use super::visibility;
+use crate::entity::course;
 use crate::entity::enums::{ApplicationStatus, CourseStatus, FieldCode, ResearchHostKind};
-use crate::entity::{application, course, course_partner_site, institution, trainee};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 /// A clinician scientist course (臨床研究医コース) of one field and year.
 #[derive(Clone)]
@@ -73,13 +77,9 @@ pub async fn list_courses(
     Ok(CourseConnection::new(page, TotalCount::of(db(ctx), select)))
 }
 
-/// The course, if the viewer may see it.
+/// The course, if the viewer may see it (batched).
 pub async fn visible_course(ctx: &Context<'_>, id: i64) -> Result<Option<Course>> {
-    let row = course::Entity::find_by_id(id)
-        .filter(visibility::courses(viewer(ctx)))
-        .one(db(ctx))
-        .await?;
-    Ok(row.map(Course))
+    Ok(loaders(ctx)?.one(CourseId(id)).await?.map(Course))
 }
 
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
@@ -165,22 +165,15 @@ impl Course {
     /// The responsible institution first, then the partners.
     #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn clinical_sites(&self, ctx: &Context<'_>) -> Result<Vec<ClinicalSite>> {
-        let partner_ids = course_partner_site::Entity::find()
-            .filter(course_partner_site::Column::CourseId.eq(self.0.id))
-            .all(db(ctx))
-            .await?
-            .into_iter()
-            .map(|p| p.institution_id);
-        let partners = institution::Entity::find()
-            .filter(institution::Column::Id.is_in(partner_ids))
-            .order_by_asc(institution::Column::Id)
-            .all(db(ctx))
-            .await?;
+        let (responsible, partners) = tokio::join!(
+            institution_by_id(ctx, self.0.responsible_institution_id),
+            loaders(ctx)?.list(PartnersOf(self.0.id)),
+        );
         let mut sites = vec![ClinicalSite {
-            institution: institution_by_id(ctx, self.0.responsible_institution_id).await?,
+            institution: responsible?,
             role: SiteRole::Responsible,
         }];
-        sites.extend(partners.into_iter().map(|m| ClinicalSite {
+        sites.extend(partners?.into_iter().map(|m| ClinicalSite {
             institution: Institution(m),
             role: SiteRole::Partner,
         }));
@@ -209,40 +202,37 @@ impl Course {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ApplicationConnection> {
-        let mut filter = Condition::all().add(application::Column::CourseId.eq(self.0.id));
-        if let Some(status) = status {
-            filter = filter.add(application::Column::Status.eq(status));
-        }
-        list_applications(ctx, filter, first, after.as_deref()).await
+        let page = PageArgs::parse(first, after.as_deref())?;
+        let loaders = loaders(ctx)?;
+        let key = CourseApplications {
+            course_id: self.0.id,
+            status,
+            page,
+        };
+        let total = loaders.total_count(CourseApplicationCount {
+            course_id: self.0.id,
+            status,
+        });
+        Ok(ApplicationConnection::new(
+            loaders.page(key, page).await?,
+            total,
+        ))
     }
 
     /// Applications not withdrawn.
     async fn applicant_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let n = application::Entity::find()
-            .filter(application::Column::CourseId.eq(self.0.id))
-            .filter(application::Column::Status.ne(ApplicationStatus::Withdrawn))
-            .count(db(ctx))
-            .await?;
-        Ok(n as i32)
+        let counts = loaders(ctx)?.one(ApplicationCountsOf(self.0.id)).await?;
+        Ok(counts.map_or(0, |c| c.applicants as i32))
     }
 
     async fn adopted_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let n = application::Entity::find()
-            .filter(application::Column::CourseId.eq(self.0.id))
-            .filter(application::Column::Status.eq(ApplicationStatus::Adopted))
-            .count(db(ctx))
-            .await?;
-        Ok(n as i32)
+        let counts = loaders(ctx)?.one(ApplicationCountsOf(self.0.id)).await?;
+        Ok(counts.map_or(0, |c| c.adopted as i32))
     }
 
     #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn trainees(&self, ctx: &Context<'_>) -> Result<Vec<Trainee>> {
-        let rows = trainee::Entity::find()
-            .filter(trainee::Column::CourseId.eq(self.0.id))
-            .filter(visibility::trainees(viewer(ctx)))
-            .order_by_asc(trainee::Column::Id)
-            .all(db(ctx))
-            .await?;
+        let rows = loaders(ctx)?.list(TraineesOfCourse(self.0.id)).await?;
         Ok(rows.into_iter().map(Trainee::from).collect())
     }
 

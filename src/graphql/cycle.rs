@@ -1,18 +1,13 @@
 //! Recruitment cycles: the early call, its schedule, quotas and statistics.
 
-use super::application::join_course;
-use super::context::{db, societies};
+use super::context::{loaders, societies};
 use super::ids;
+use super::loaders::{CycleYear, FieldQuotasOf, StatisticsOf};
 use super::scalars::Date;
 use super::society::{FieldQuota, Society, society_of};
-use crate::domain::eligibility::course_start;
-use crate::entity::enums::{ApplicationOutcome, ApplicationStatus, CyclePhase};
-use crate::entity::{applicant, application, course, field_quota, recruitment_cycle, society};
+use crate::entity::enums::{ApplicationStatus, CyclePhase};
+use crate::entity::{recruitment_cycle, society};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use sea_orm::sea_query::{Expr, Func, Query};
-use sea_orm::{
-    ColumnTrait, EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
-};
 
 /// One year's recruitment: the early call and its link to the general call.
 #[derive(Clone)]
@@ -63,10 +58,7 @@ impl RecruitmentCycle {
 
     /// Every field in the official order, once quotas are allocated; empty before.
     async fn field_quotas(&self, ctx: &Context<'_>) -> Result<Vec<FieldQuota>> {
-        let mut rows = field_quota::Entity::find()
-            .filter(field_quota::Column::Year.eq(self.0.year))
-            .all(db(ctx))
-            .await?;
+        let mut rows = loaders(ctx)?.list(FieldQuotasOf(self.0.year)).await?;
         let catalog = societies(ctx);
         rows.sort_by_key(|q| catalog.by_id(q.society_id).map_or(i32::MAX, |s| s.position));
         Ok(rows.into_iter().map(FieldQuota).collect())
@@ -99,99 +91,21 @@ pub struct CycleStatistics {
     pub by_field: Vec<FieldStatistics>,
 }
 
-#[derive(FromQueryResult)]
-struct FieldStatusCount {
-    society_id: i64,
-    status: ApplicationStatus,
-    n: i64,
-}
-
-#[derive(FromQueryResult)]
-struct Totals {
-    applicants: i64,
-    eligible: i64,
-    fell_back: i64,
-}
-
-/// Counts in SQL: one grouped query by field and status, one for the
-/// distinct-applicant totals.
+/// Counts in SQL, batched over the cycles asked for: one grouped query by
+/// year, field and status, one for the distinct-applicant totals.
 async fn cycle_statistics(ctx: &Context<'_>, year: i32) -> Result<CycleStatistics> {
-    let db = db(ctx);
-    let by_status: Vec<FieldStatusCount> = application::Entity::find()
-        .select_only()
-        .column_as(course::Column::SocietyId, "society_id")
-        .column(application::Column::Status)
-        .column_as(application::Column::Id.count(), "n")
-        .join(JoinType::InnerJoin, join_course())
-        .filter(application::Column::Year.eq(year))
-        .group_by(course::Column::SocietyId)
-        .group_by(application::Column::Status)
-        .into_model()
-        .all(db)
-        .await?;
-
-    let start = course_start(year);
-    let eligible_case = Expr::case(
-        Expr::col((
-            applicant::Entity,
-            applicant::Column::ObligatedServiceGraduate,
-        ))
-        .eq(false)
-        .and(
-            Expr::col((
-                applicant::Entity,
-                applicant::Column::RegionalQuotaObligation,
-            ))
-            .eq(false),
-        )
-        .and(
-            Expr::col((
-                applicant::Entity,
-                applicant::Column::InitialTrainingCompletedOn,
-            ))
-            .lte(start),
-        ),
-        Expr::col((application::Entity, application::Column::ApplicantId)),
-    );
-    let fell_back_case = Expr::case(
-        Expr::col((application::Entity, application::Column::Outcome))
-            .eq(ApplicationOutcome::RegularProgram),
-        Expr::col((application::Entity, application::Column::ApplicantId)),
-    );
-    let totals_query = Query::select()
-        .expr_as(
-            Func::count_distinct(Expr::col((
-                application::Entity,
-                application::Column::ApplicantId,
-            ))),
-            "applicants",
-        )
-        .expr_as(Func::count_distinct(eligible_case), "eligible")
-        .expr_as(Func::count_distinct(fell_back_case), "fell_back")
-        .from(application::Entity)
-        .inner_join(
-            applicant::Entity,
-            Expr::col((applicant::Entity, applicant::Column::Id))
-                .equals((application::Entity, application::Column::ApplicantId)),
-        )
-        .and_where(Expr::col((application::Entity, application::Column::Year)).eq(year))
-        .to_owned();
-    let totals = Totals::find_by_statement(db.get_database_backend().build(&totals_query))
-        .one(db)
+    let counts = loaders(ctx)?
+        .one(StatisticsOf(year))
         .await?
-        .unwrap_or(Totals {
-            applicants: 0,
-            eligible: 0,
-            fell_back: 0,
-        });
-
+        .unwrap_or_default();
     let count = |society: Option<i64>, status: Option<ApplicationStatus>| -> i32 {
-        by_status
+        counts
+            .by_field_and_status
             .iter()
-            .filter(|r| {
-                society.is_none_or(|s| r.society_id == s) && status.is_none_or(|s| r.status == s)
+            .filter(|(s_id, st, _)| {
+                society.is_none_or(|s| *s_id == s) && status.is_none_or(|s| *st == s)
             })
-            .map(|r| r.n as i32)
+            .map(|(_, _, n)| *n as i32)
             .sum()
     };
     let by_field = societies(ctx)
@@ -208,20 +122,20 @@ async fn cycle_statistics(ctx: &Context<'_>, year: i32) -> Result<CycleStatistic
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(CycleStatistics {
-        applicants: totals.applicants as i32,
-        eligible_applicants: totals.eligible as i32,
+        applicants: counts.applicants as i32,
+        eligible_applicants: counts.eligible as i32,
         adopted: count(None, Some(ApplicationStatus::Adopted)),
         not_adopted: count(None, Some(ApplicationStatus::NotAdopted)),
         withdrawn: count(None, Some(ApplicationStatus::Withdrawn)),
-        fell_back_to_regular_program: totals.fell_back as i32,
+        fell_back_to_regular_program: counts.fell_back as i32,
         by_field,
     })
 }
 
+/// The cycle of a year (batched).
 pub async fn cycle_by_year(ctx: &Context<'_>, year: i32) -> Result<Option<RecruitmentCycle>> {
-    let row = recruitment_cycle::Entity::find()
-        .filter(recruitment_cycle::Column::Year.eq(year))
-        .one(db(ctx))
-        .await?;
-    Ok(row.map(RecruitmentCycle))
+    Ok(loaders(ctx)?
+        .one(CycleYear(year))
+        .await?
+        .map(RecruitmentCycle))
 }

@@ -1,21 +1,22 @@
 //! Institutions, their sanctions and quota reductions.
 
 use super::audit;
-use super::context::{db, today, viewer};
-use super::course::{Course, CourseConnection, list_courses};
+use super::context::{db, loaders, today, viewer};
+use super::course::{Course, CourseConnection};
 use super::ids;
+use super::loaders::{
+    InstitutionCourseCount, InstitutionCourses, InstitutionId, QuotaReductionsOf, SanctionsOf,
+    SuspendedUntil,
+};
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use crate::auth::Viewer;
 use crate::db::begin_write;
 use crate::domain::validate;
 use crate::entity::enums::{AuditOutcome, InstitutionKind, Role, SanctionReason};
-use crate::entity::{course, institution, quota_reduction, sanction};
+use crate::entity::{institution, quota_reduction, sanction};
 use crate::error::{AppError, AppResult};
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 
 #[derive(Clone)]
 pub struct Institution(pub institution::Model);
@@ -64,43 +65,38 @@ impl Institution {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<CourseConnection> {
-        let mut filter =
-            Condition::all().add(course::Column::ResponsibleInstitutionId.eq(self.0.id));
-        if let Some(year) = year {
-            filter = filter.add(course::Column::Year.eq(year));
-        }
-        list_courses(ctx, filter, first, after.as_deref()).await
+        let page = PageArgs::parse(first, after.as_deref())?;
+        let loaders = loaders(ctx)?;
+        let key = InstitutionCourses {
+            institution_id: self.0.id,
+            year,
+            page,
+        };
+        let total = loaders.total_count(InstitutionCourseCount {
+            institution_id: self.0.id,
+            year,
+        });
+        Ok(CourseConnection::new(loaders.page(key, page).await?, total))
     }
 
     /// the last year in which the institution may not set courses; null when it may
     async fn course_setting_suspended_until(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
-        let current_year = chrono::Datelike::year(&today(ctx));
-        let latest = sanction::Entity::find()
-            .filter(sanction::Column::InstitutionId.eq(self.0.id))
-            .filter(sanction::Column::UntilYear.gte(current_year))
-            .order_by_desc(sanction::Column::UntilYear)
-            .one(db(ctx))
-            .await?;
-        Ok(latest.map(|s| s.until_year))
+        let key = SuspendedUntil {
+            institution_id: self.0.id,
+            from_year: chrono::Datelike::year(&today(ctx)),
+        };
+        Ok(loaders(ctx)?.one(key).await?)
     }
 
     #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn sanctions(&self, ctx: &Context<'_>) -> Result<Vec<Sanction>> {
-        let rows = sanction::Entity::find()
-            .filter(sanction::Column::InstitutionId.eq(self.0.id))
-            .order_by_asc(sanction::Column::Id)
-            .all(db(ctx))
-            .await?;
+        let rows = loaders(ctx)?.list(SanctionsOf(self.0.id)).await?;
         Ok(rows.into_iter().map(Sanction).collect())
     }
 
     #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn quota_reductions(&self, ctx: &Context<'_>) -> Result<Vec<QuotaReduction>> {
-        let rows = quota_reduction::Entity::find()
-            .filter(quota_reduction::Column::InstitutionId.eq(self.0.id))
-            .order_by_asc(quota_reduction::Column::Id)
-            .all(db(ctx))
-            .await?;
+        let rows = loaders(ctx)?.list(QuotaReductionsOf(self.0.id)).await?;
         Ok(rows.into_iter().map(QuotaReduction).collect())
     }
 }
@@ -120,9 +116,10 @@ pub async fn list_institutions(
     ))
 }
 
+/// A referenced institution (batched); missing is a broken invariant.
 pub async fn institution_by_id(ctx: &Context<'_>, id: i64) -> Result<Institution> {
-    institution::Entity::find_by_id(id)
-        .one(db(ctx))
+    loaders(ctx)?
+        .one(InstitutionId(id))
         .await?
         .map(Institution)
         .ok_or_else(|| {

@@ -11,6 +11,7 @@ pub mod cycle;
 pub mod guards;
 pub mod ids;
 pub mod institution;
+pub mod loaders;
 pub mod node;
 pub mod pagination;
 pub mod query;
@@ -19,6 +20,7 @@ pub mod report;
 pub mod reporting;
 pub mod scalars;
 pub mod society;
+pub mod subscription;
 pub mod trainee;
 pub mod training;
 pub mod viewer;
@@ -26,8 +28,13 @@ pub mod visibility;
 
 use crate::auth::Viewer;
 use crate::error::{ErrorCode, to_wire};
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
-use async_graphql::{EmptySubscription, MergedObject, Response, Schema};
+use crate::events::EventBus;
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe,
+};
+use async_graphql::futures_util::StreamExt;
+use async_graphql::futures_util::stream::BoxStream;
+use async_graphql::{MergedObject, Response, Schema};
 use context::{Clock, SocietyCatalog};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -43,7 +50,7 @@ pub struct Mutation(
     reporting::ReportingMutation,
 );
 
-pub type CscSchema = Schema<query::Query, Mutation, EmptySubscription>;
+pub type CscSchema = Schema<query::Query, Mutation, subscription::Subscription>;
 
 /// The request id the HTTP layer assigned, echoed in error extensions.
 #[derive(Clone, Debug)]
@@ -67,17 +74,25 @@ pub fn build_schema(
     db: DatabaseConnection,
     societies: SocietyCatalog,
     clock: Clock,
+    events: EventBus,
     limited: bool,
 ) -> CscSchema {
-    let builder = Schema::build(query::Query, Mutation::default(), EmptySubscription)
-        .data(db)
-        .data(societies)
-        .data(clock)
-        .data(Viewer::anonymous())
-        .register_output_type::<ErrorCode>()
-        .extension(ErrorMapping)
-        .limit_recursive_depth(limits::RECURSIVE_DEPTH)
-        .limit_directives(limits::DIRECTIVES_PER_FIELD);
+    let builder = Schema::build(
+        query::Query,
+        Mutation::default(),
+        subscription::Subscription,
+    )
+    .data(db)
+    .data(societies)
+    .data(clock)
+    .data(events)
+    .data(Viewer::anonymous())
+    .register_output_type::<ErrorCode>()
+    .extension(ErrorMapping)
+    .extension(loaders::Batching)
+    .extension(crate::ws::SubscriptionsOnly)
+    .limit_recursive_depth(limits::RECURSIVE_DEPTH)
+    .limit_directives(limits::DIRECTIVES_PER_FIELD);
     if limited {
         builder
             .limit_depth(limits::DEPTH)
@@ -90,9 +105,13 @@ pub fn build_schema(
 
 /// The SDL as served, for `schema.graphql` and `GET /schema.graphql`.
 pub fn sdl() -> String {
-    let schema = Schema::build(query::Query, Mutation::default(), EmptySubscription)
-        .register_output_type::<ErrorCode>()
-        .finish();
+    let schema = Schema::build(
+        query::Query,
+        Mutation::default(),
+        subscription::Subscription,
+    )
+    .register_output_type::<ErrorCode>()
+    .finish();
     schema.sdl()
 }
 
@@ -115,5 +134,22 @@ impl Extension for ErrorMappingExtension {
             to_wire(err);
         }
         response
+    }
+
+    /// The same for each response of a subscription (requests over `/graphql/ws`).
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        next.run(ctx, stream)
+            .map(|mut response| {
+                for err in &mut response.errors {
+                    to_wire(err);
+                }
+                response
+            })
+            .boxed()
     }
 }

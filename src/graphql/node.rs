@@ -2,15 +2,16 @@
 
 use super::applicant::{Applicant, visible_applicant};
 use super::application::{Application, visible_application};
-use super::context::{db, societies};
+use super::context::{db, loaders, societies};
 use super::course::{Course, visible_course};
 use super::cycle::RecruitmentCycle;
 use super::ids;
 use super::institution::Institution;
+use super::loaders::InstitutionId;
 use super::report::{AnnualReport, visible_report};
 use super::society::Society;
 use super::trainee::{Trainee, visible_trainee};
-use crate::entity::{institution, recruitment_cycle};
+use crate::entity::recruitment_cycle;
 use async_graphql::{Context, ID, Interface, Result};
 use sea_orm::EntityTrait;
 
@@ -38,8 +39,8 @@ pub async fn find_node(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
             .by_id(n)
             .cloned()
             .map(|m| Node::Society(Society(m))),
-        ids::INSTITUTION => institution::Entity::find_by_id(n)
-            .one(db(ctx))
+        ids::INSTITUTION => loaders(ctx)?
+            .one(InstitutionId(n))
             .await?
             .map(|m| Node::Institution(Institution(m))),
         ids::COURSE => visible_course(ctx, n).await?.map(Node::Course),

@@ -1,14 +1,18 @@
 //! Relay connections: keyset pages over the primary key, opaque cursors,
 //! `first` defaulting to 20 and capped at 100, counts only when asked.
+//! A connection nested under a list of parents is cut per parent in SQL
+//! (`fetch_pages_by_parent`), for all parents in one statement.
 
 use crate::error::{AppError, AppResult};
 use async_graphql::Object;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::sea_query::{Asterisk, Expr, Func, Order, Query, WindowStatement};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    QuerySelect, QueryTrait, Select,
 };
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -17,7 +21,7 @@ pub const DEFAULT_PAGE: u64 = 20;
 pub const MAX_PAGE: u64 = 100;
 
 /// Validated `first`/`after` arguments.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageArgs {
     pub first: u64,
     /// Rows after this primary key.
@@ -59,10 +63,25 @@ pub trait Keyed {
 }
 
 /// One page of rows, in primary-key order.
+#[derive(Clone)]
 pub struct Page<M> {
     pub rows: Vec<M>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
+}
+
+impl<M> Page<M> {
+    /// The page of `rows`, read as up to `first + 1` rows in key order: the
+    /// one extra row tells whether another page follows.
+    pub fn cut(mut rows: Vec<M>, args: PageArgs) -> Self {
+        let has_next_page = rows.len() as u64 > args.first;
+        rows.truncate(args.first as usize);
+        Self {
+            rows,
+            has_next_page,
+            has_previous_page: args.after.is_some(),
+        }
+    }
 }
 
 /// Runs `select` for one page: one statement, `first + 1` rows to learn
@@ -82,14 +101,80 @@ where
         select = select.filter(key.gt(after));
     }
     // Also for `first: 0`: the one extra row tells whether rows follow.
-    let mut rows = select.all(db).await?;
-    let has_next_page = rows.len() as u64 > args.first;
-    rows.truncate(args.first as usize);
-    Ok(Page {
-        rows,
-        has_next_page,
-        has_previous_page: args.after.is_some(),
-    })
+    Ok(Page::cut(select.all(db).await?, args))
+}
+
+/// One page per parent, for all `parents` in one statement: the rows of
+/// `select` whose `parent` column is one of `parents`, numbered per parent
+/// with `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY key)` and cut at
+/// `first + 1` by the database, so no parent's further rows are read.
+/// Every parent gets a page, an empty one when it has no rows.
+pub async fn fetch_pages_by_parent<E>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    (parent, key): (E::Column, E::Column),
+    parents: &[i64],
+    args: PageArgs,
+    parent_of: impl Fn(&E::Model) -> i64,
+) -> Result<HashMap<i64, Page<E::Model>>, DbErr>
+where
+    E: EntityTrait,
+{
+    use sea_orm::ExprTrait;
+    let mut select = select.filter(parent.is_in(parents.iter().copied()));
+    if let Some(after) = args.after {
+        select = select.filter(key.gt(after));
+    }
+    let mut window = WindowStatement::partition_by((parent.entity_name(), parent));
+    window.order_by((key.entity_name(), key), Order::Asc);
+    let mut numbered = select.into_query();
+    numbered.expr_window_as(Expr::cust("ROW_NUMBER()"), window, "rn");
+    let query = Query::select()
+        .column(Asterisk)
+        .from_subquery(numbered, "numbered")
+        .and_where(Expr::col("rn").lte(args.first + 1))
+        .order_by(parent, Order::Asc)
+        .order_by(key, Order::Asc)
+        .to_owned();
+    let rows = E::find()
+        .from_raw_sql(db.get_database_backend().build(&query))
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<i64, Vec<E::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(parent_of(&row)).or_default().push(row);
+    }
+    Ok(parents
+        .iter()
+        .map(|&p| (p, Page::cut(grouped.remove(&p).unwrap_or_default(), args)))
+        .collect())
+}
+
+/// `totalCount` of a nested connection for all `parents` in one grouped
+/// COUNT; a parent without rows counts 0.
+pub async fn count_by_parent<E>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    parent: E::Column,
+    parents: &[i64],
+) -> Result<HashMap<i64, u64>, DbErr>
+where
+    E: EntityTrait,
+{
+    let counts: Vec<(i64, i64)> = select
+        .filter(parent.is_in(parents.iter().copied()))
+        .select_only()
+        .column(parent)
+        .column_as(Expr::from(Func::count(Expr::col(Asterisk))), "n")
+        .group_by(parent)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let counts: HashMap<i64, i64> = counts.into_iter().collect();
+    Ok(parents
+        .iter()
+        .map(|&p| (p, counts.get(&p).map_or(0, |&n| n.max(0) as u64)))
+        .collect())
 }
 
 type CountFuture = Pin<Box<dyn Future<Output = Result<u64, DbErr>> + Send>>;
@@ -99,6 +184,15 @@ type CountFuture = Pin<Box<dyn Future<Output = Result<u64, DbErr>> + Send>>;
 pub struct TotalCount(Arc<dyn Fn() -> CountFuture + Send + Sync>);
 
 impl TotalCount {
+    /// A count computed by `count` when (and each time) it is asked for.
+    pub fn deferred<F, Fut>(count: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<u64, DbErr>> + Send + 'static,
+    {
+        Self(Arc::new(move || Box::pin(count())))
+    }
+
     pub fn of<E>(db: &DatabaseConnection, select: Select<E>) -> Self
     where
         E: EntityTrait,

@@ -9,6 +9,7 @@ use super::guards::{cycle_for_update, require_phase, society_by_code};
 use super::ids;
 use super::scalars::Date;
 use super::society::FieldQuota;
+use super::subscription::bus;
 use crate::auth::Viewer;
 use crate::db::begin_write;
 use crate::domain::eligibility::course_start;
@@ -76,7 +77,11 @@ impl RecruitmentMutation {
         )
         .await;
         audit::record_refusal(ctx, "openEarlyCall", None, &result).await;
-        Ok(RecruitmentCycle(result?))
+        let cycle = result?;
+        bus(ctx)
+            .publish_phase(db(ctx), cycle.year, cycle.phase)
+            .await;
+        Ok(RecruitmentCycle(cycle))
     }
 
     /// EARLY_CALL_OPEN -> EARLY_CALL_CLOSED
@@ -90,14 +95,22 @@ impl RecruitmentMutation {
         )
         .await;
         audit::record_refusal(ctx, "closeEarlyCall", None, &result).await;
-        Ok(RecruitmentCycle(result?))
+        let cycle = result?;
+        bus(ctx)
+            .publish_phase(db(ctx), cycle.year, cycle.phase)
+            .await;
+        Ok(RecruitmentCycle(cycle))
     }
 
     /// EARLY_CALL_CLOSED -> QUOTAS_ALLOCATED: computes every field's quota from the applications
     async fn allocate_field_quotas(&self, ctx: &Context<'_>, year: i32) -> Result<Vec<FieldQuota>> {
         let result = allocate_field_quotas(db(ctx), viewer(ctx), year).await;
         audit::record_refusal(ctx, "allocateFieldQuotas", None, &result).await;
-        Ok(result?.into_iter().map(FieldQuota).collect())
+        let quotas = result?;
+        bus(ctx)
+            .publish_phase(db(ctx), year, CyclePhase::QuotasAllocated)
+            .await;
+        Ok(quotas.into_iter().map(FieldQuota).collect())
     }
 
     /// change one field's quota after allocation when applications shifted greatly
@@ -121,7 +134,13 @@ impl RecruitmentMutation {
     async fn finalize_selection(&self, ctx: &Context<'_>, year: i32) -> Result<RecruitmentCycle> {
         let result = finalize_selection(db(ctx), viewer(ctx), year).await;
         audit::record_refusal(ctx, "finalizeSelection", None, &result).await;
-        Ok(RecruitmentCycle(result?))
+        let (cycle, settled) = result?;
+        if let Some(applications) = settled {
+            let bus = bus(ctx);
+            bus.publish_phase(db(ctx), cycle.year, cycle.phase).await;
+            bus.publish_applications(db(ctx), &applications).await;
+        }
+        Ok(RecruitmentCycle(cycle))
     }
 }
 
@@ -143,6 +162,21 @@ async fn create_cycle(
         input.early_call_closes_on.0,
         input.general_call_opens_on.0,
     );
+    // The calls run in the months before the April start: dates years away
+    // are typos (and far ones would overflow date arithmetic).
+    for (field, date) in [
+        ("input.earlyCallOpensOn", opens),
+        ("input.earlyCallClosesOn", closes),
+        ("input.generalCallOpensOn", general),
+    ] {
+        let year = chrono::Datelike::year(&date);
+        if !(input.year - 2..=input.year).contains(&year) {
+            return Err(bad(
+                field,
+                "must fall in the two years before the course starts",
+            ));
+        }
+    }
     if closes <= opens {
         return Err(bad(
             "input.earlyCallClosesOn",
@@ -443,17 +477,19 @@ enum Fate {
     Nothing,
 }
 
+/// The finalized cycle, and the applications the run settled (every one of
+/// the cycle's: each has its outcome now); `None` when it had run before.
 async fn finalize_selection(
     db: &DatabaseConnection,
     viewer: &Viewer,
     year: i32,
-) -> AppResult<recruitment_cycle::Model> {
+) -> AppResult<(recruitment_cycle::Model, Option<Vec<application::Model>>)> {
     viewer.require(&[Role::Admin])?;
     let txn = begin_write(db).await?;
     let cycle = cycle_for_update(&txn, year).await?;
     if cycle.phase == CyclePhase::SelectionFinalized {
         // Idempotent: a second run finds everything already final.
-        return Ok(cycle);
+        return Ok((cycle, None));
     }
     require_phase(&cycle, &[CyclePhase::QuotasAllocated])?;
     let now = Utc::now();
@@ -603,5 +639,5 @@ async fn finalize_selection(
     );
     audit_ok(&txn, viewer, "finalizeSelection", &cycle, summary).await?;
     txn.commit().await?;
-    Ok(cycle)
+    Ok((cycle, Some(applications)))
 }

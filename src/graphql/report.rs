@@ -1,9 +1,10 @@
 //! Annual reports (年次報告) of responsible institutions, and the board's guidance.
 
-use super::context::{db, viewer};
+use super::context::{db, loaders, viewer};
 use super::course::{Course, visible_course};
 use super::ids;
 use super::institution::{Institution, institution_by_id};
+use super::loaders::{EntriesOf, GuidanceOf, ReportId, VersionsOf};
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use super::scalars::DateTime;
 use super::trainee::{Trainee, visible_trainee};
@@ -12,7 +13,7 @@ use crate::entity::enums::{ReportStatus, TraineePhase};
 use crate::entity::{annual_report, annual_report_entry, annual_report_version, guidance};
 use crate::error::AppError;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
@@ -20,14 +21,15 @@ use tokio::sync::OnceCell;
 #[derive(Clone)]
 pub struct AnnualReport {
     row: annual_report::Model,
-    latest: Arc<OnceCell<Option<annual_report_version::Model>>>,
+    /// Every submitted version, oldest first: read once, shared by the fields.
+    versions: Arc<OnceCell<Vec<annual_report_version::Model>>>,
 }
 
 impl From<annual_report::Model> for AnnualReport {
     fn from(row: annual_report::Model) -> Self {
         Self {
             row,
-            latest: Arc::new(OnceCell::new()),
+            versions: Arc::new(OnceCell::new()),
         }
     }
 }
@@ -40,18 +42,18 @@ connection!(
 );
 
 impl AnnualReport {
+    async fn all_versions(&self, ctx: &Context<'_>) -> Result<&[annual_report_version::Model]> {
+        let loaders = loaders(ctx)?;
+        let versions = self
+            .versions
+            .get_or_try_init(|| loaders.list(VersionsOf(self.row.id)))
+            .await?;
+        Ok(versions)
+    }
+
     /// The latest submitted version: earlier ones are kept but not shown here.
     async fn latest(&self, ctx: &Context<'_>) -> Result<Option<&annual_report_version::Model>> {
-        let latest = self
-            .latest
-            .get_or_try_init(|| {
-                annual_report_version::Entity::find()
-                    .filter(annual_report_version::Column::ReportId.eq(self.row.id))
-                    .order_by_desc(annual_report_version::Column::Version)
-                    .one(db(ctx))
-            })
-            .await?;
-        Ok(latest.as_ref())
+        Ok(self.all_versions(ctx).await?.last())
     }
 }
 
@@ -83,11 +85,7 @@ impl AnnualReport {
         let Some(version) = self.latest(ctx).await? else {
             return Ok(Vec::new());
         };
-        let rows = annual_report_entry::Entity::find()
-            .filter(annual_report_entry::Column::VersionId.eq(version.id))
-            .order_by_asc(annual_report_entry::Column::Id)
-            .all(db(ctx))
-            .await?;
+        let rows = loaders(ctx)?.list(EntriesOf(version.id)).await?;
         Ok(rows.into_iter().map(TraineeReportEntry).collect())
     }
     async fn status_guarantee(&self, ctx: &Context<'_>) -> Result<StatusGuaranteeReport> {
@@ -103,19 +101,11 @@ impl AnnualReport {
     }
     /// every submitted version, oldest first; entries and statusGuarantee show the latest
     async fn versions(&self, ctx: &Context<'_>) -> Result<Vec<AnnualReportVersion>> {
-        let rows = annual_report_version::Entity::find()
-            .filter(annual_report_version::Column::ReportId.eq(self.row.id))
-            .order_by_asc(annual_report_version::Column::Version)
-            .all(db(ctx))
-            .await?;
-        Ok(rows.into_iter().map(AnnualReportVersion).collect())
+        let rows = self.all_versions(ctx).await?;
+        Ok(rows.iter().cloned().map(AnnualReportVersion).collect())
     }
     async fn guidance(&self, ctx: &Context<'_>) -> Result<Vec<Guidance>> {
-        let rows = guidance::Entity::find()
-            .filter(guidance::Column::ReportId.eq(self.row.id))
-            .order_by_asc(guidance::Column::Id)
-            .all(db(ctx))
-            .await?;
+        let rows = loaders(ctx)?.list(GuidanceOf(self.row.id)).await?;
         Ok(rows.into_iter().map(Guidance).collect())
     }
 }
@@ -214,10 +204,10 @@ pub async fn list_annual_reports(
     ))
 }
 
+/// The report, if the viewer may see it (batched).
 pub async fn visible_report(ctx: &Context<'_>, id: i64) -> Result<Option<AnnualReport>> {
-    let row = annual_report::Entity::find_by_id(id)
-        .filter(visibility::annual_reports(viewer(ctx)))
-        .one(db(ctx))
-        .await?;
-    Ok(row.map(AnnualReport::from))
+    Ok(loaders(ctx)?
+        .one(ReportId(id))
+        .await?
+        .map(AnnualReport::from))
 }

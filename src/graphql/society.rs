@@ -1,13 +1,14 @@
 //! Societies (基本領域学会), their yearly participation and field quotas.
 
-use super::context::{db, societies};
-use super::course::{CourseConnection, list_courses};
+use super::context::{loaders, societies};
+use super::course::CourseConnection;
 use super::ids;
+use super::loaders::{FieldQuotaOf, ParticipationOf, SocietyCourseCount, SocietyCourses};
+use super::pagination::PageArgs;
 use super::scalars::DateTime;
 use crate::entity::enums::FieldCode;
-use crate::entity::{course, field_quota, participation, society};
+use crate::entity::{field_quota, participation, society};
 use async_graphql::{Context, ID, Object, Result};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 /// A basic-field society. For GENERAL_PRACTICE the board itself acts as the society.
 #[derive(Clone)]
@@ -39,12 +40,11 @@ impl Society {
 
     /// null while the society has not decided for that year
     async fn participation(&self, ctx: &Context<'_>, year: i32) -> Result<Option<Participation>> {
-        let row = participation::Entity::find()
-            .filter(participation::Column::SocietyId.eq(self.0.id))
-            .filter(participation::Column::Year.eq(year))
-            .one(db(ctx))
-            .await?;
-        Ok(row.map(Participation))
+        let key = ParticipationOf {
+            society_id: self.0.id,
+            year,
+        };
+        Ok(loaders(ctx)?.one(key).await?.map(Participation))
     }
 
     #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
@@ -55,20 +55,26 @@ impl Society {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<CourseConnection> {
-        let mut filter = Condition::all().add(course::Column::SocietyId.eq(self.0.id));
-        if let Some(year) = year {
-            filter = filter.add(course::Column::Year.eq(year));
-        }
-        list_courses(ctx, filter, first, after.as_deref()).await
+        let page = PageArgs::parse(first, after.as_deref())?;
+        let loaders = loaders(ctx)?;
+        let key = SocietyCourses {
+            society_id: self.0.id,
+            year,
+            page,
+        };
+        let total = loaders.total_count(SocietyCourseCount {
+            society_id: self.0.id,
+            year,
+        });
+        Ok(CourseConnection::new(loaders.page(key, page).await?, total))
     }
 
     async fn field_quota(&self, ctx: &Context<'_>, year: i32) -> Result<Option<FieldQuota>> {
-        let row = field_quota::Entity::find()
-            .filter(field_quota::Column::SocietyId.eq(self.0.id))
-            .filter(field_quota::Column::Year.eq(year))
-            .one(db(ctx))
-            .await?;
-        Ok(row.map(FieldQuota))
+        let key = FieldQuotaOf {
+            society_id: self.0.id,
+            year,
+        };
+        Ok(loaders(ctx)?.one(key).await?.map(FieldQuota))
     }
 }
 

@@ -1,17 +1,21 @@
 //! Trainees (専攻医) through their course years.
 
 use super::applicant::{Applicant, visible_applicant};
-use super::context::{db, today, viewer};
+use super::context::{db, loaders, today, viewer};
 use super::course::{Course, visible_course};
 use super::ids;
 use super::institution::QuotaReduction;
+use super::loaders::{
+    DepartureOf, ExtensionsOf, Loaders, PapersOf, QuotaReductionId, RulesOf, StudyAbroadOf,
+    TraineeId,
+};
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use super::scalars::{Date, DateTime};
 use super::visibility;
 use crate::domain::training::{self, CourseRules, PaperFacts, Requirement, TraineeFacts};
 use crate::entity::enums::{DecisionStatus, DegreeStatus, ExtensionReason, TraineePhase};
 use crate::entity::{
-    course, departure, extension, paper, quota_reduction, recruitment_cycle, study_abroad, trainee,
+    course, departure, extension, paper, recruitment_cycle, study_abroad, trainee,
 };
 use crate::error::AppError;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
@@ -85,6 +89,25 @@ impl Record {
         })
     }
 
+    /// The same record through the request's loaders: the parts of every
+    /// trainee on a page are read together, one statement per part.
+    async fn load_batched(loaders: &Loaders, row: &trainee::Model) -> Result<Self, DbErr> {
+        let (rules, papers, extensions, study_abroad, departure) = tokio::try_join!(
+            loaders.one(RulesOf(row.course_id)),
+            loaders.list(PapersOf(row.id)),
+            loaders.list(ExtensionsOf(row.id)),
+            loaders.list(StudyAbroadOf(row.id)),
+            loaders.one(DepartureOf(row.id)),
+        )?;
+        Ok(Self {
+            rules: rules.unwrap_or(CourseRules::GUIDELINE_2020),
+            papers,
+            extensions,
+            study_abroad,
+            departure,
+        })
+    }
+
     fn approved_months(&self) -> u32 {
         self.extensions
             .iter()
@@ -128,6 +151,17 @@ pub async fn phase_on(
     )))
 }
 
+/// The completion requirements `row` does not meet on `today`.
+pub async fn unmet_on(
+    conn: &impl ConnectionTrait,
+    row: &trainee::Model,
+    today: NaiveDate,
+) -> Result<Vec<Requirement>, DbErr> {
+    let record = Record::load(conn, row).await?;
+    let papers: Vec<PaperFacts> = record.papers.iter().map(paper_facts).collect();
+    Ok(training::unmet(&record.facts(row, &papers), today))
+}
+
 /// The rules of the intake year a cycle recruits for.
 pub fn rules_of(cycle: &recruitment_cycle::Model) -> CourseRules {
     CourseRules {
@@ -148,9 +182,10 @@ pub fn paper_facts(p: &paper::Model) -> PaperFacts {
 
 impl Trainee {
     async fn record(&self, ctx: &Context<'_>) -> Result<&Record> {
+        let loaders = loaders(ctx)?;
         Ok(self
             .record
-            .get_or_try_init(|| Record::load(db(ctx), &self.row))
+            .get_or_try_init(|| Record::load_batched(loaders, &self.row))
             .await?)
     }
 
@@ -321,12 +356,9 @@ pub async fn list_trainees(
     ))
 }
 
+/// The trainee, if the viewer may see it (batched).
 pub async fn visible_trainee(ctx: &Context<'_>, id: i64) -> Result<Option<Trainee>> {
-    let row = trainee::Entity::find_by_id(id)
-        .filter(visibility::trainees(viewer(ctx)))
-        .one(db(ctx))
-        .await?;
-    Ok(row.map(Trainee::from))
+    Ok(loaders(ctx)?.one(TraineeId(id)).await?.map(Trainee::from))
 }
 
 pub struct Paper(pub paper::Model);
@@ -433,7 +465,7 @@ impl Departure {
         let Some(id) = self.0.quota_reduction_id else {
             return Ok(None);
         };
-        let row = quota_reduction::Entity::find_by_id(id).one(db(ctx)).await?;
+        let row = loaders(ctx)?.one(QuotaReductionId(id)).await?;
         Ok(row.map(QuotaReduction))
     }
 }

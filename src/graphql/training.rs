@@ -173,6 +173,21 @@ impl TrainingMutation {
         Ok(StudyAbroad(result?))
     }
 
+    /// The course confirms that the trainee has completed it (INSTITUTION of
+    /// the course, ADMIN): only when no completion requirement is unmet. The
+    /// trainee's phase becomes COMPLETED.
+    async fn confirm_completion(
+        &self,
+        ctx: &Context<'_>,
+        trainee_id: ID,
+        on: Option<Date>,
+    ) -> Result<Trainee> {
+        let on = on.map_or_else(|| today(ctx), |d| d.0);
+        let result = confirm_completion(db(ctx), viewer(ctx), today(ctx), &trainee_id, on).await;
+        audit::record_refusal(ctx, "confirmCompletion", Some(&trainee_id), &result).await;
+        Ok(Trainee::from(result?))
+    }
+
     /// The trainee leaves the course. Unless there were special circumstances
     /// the responsible institution loses one regular-program seat and one
     /// course seat in the following year's recruitment.
@@ -448,10 +463,10 @@ async fn record_paper(
     let journal = text("input.journal", &input.journal, 300)?;
     let doi = doi(input.doi.as_deref())?;
     let Date(published_on) = input.published_on;
-    if published_on > today {
+    if published_on > today || chrono::Datelike::year(&published_on) < 1900 {
         return Err(AppError::bad_input(
             "input.publishedOn",
-            "must not be in the future",
+            "must be a date from 1900 up to today",
         ));
     }
     if let Some(doi) = &doi {
@@ -783,4 +798,49 @@ async fn record_departure(
     .await?;
     txn.commit().await?;
     Ok(locked.trainee)
+}
+
+async fn confirm_completion(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+    raw: &ID,
+    on: NaiveDate,
+) -> AppResult<trainee::Model> {
+    let (txn, locked) =
+        open_trainee(db, viewer, today, raw, &[Role::Institution, Role::Admin]).await?;
+    if on > today || on < locked.trainee.started_on {
+        return Err(AppError::bad_input(
+            "on",
+            "must lie between the start of the course and today",
+        ));
+    }
+    if locked.trainee.completion_confirmed_on.is_some() {
+        return Err(AppError::Conflict(
+            "completion was already confirmed".into(),
+        ));
+    }
+    let unmet = crate::graphql::trainee::unmet_on(&txn, &locked.trainee, on).await?;
+    if !unmet.is_empty() {
+        let names: Vec<String> = unmet.iter().map(|r| format!("{r:?}")).collect();
+        return Err(AppError::Conflict(format!(
+            "completion requirements are unmet: {}",
+            names.join(", ")
+        )));
+    }
+    let target = locked.target();
+    let mut row = locked.trainee.into_active_model();
+    row.completion_confirmed_on = Set(Some(on));
+    let row = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "confirmCompletion",
+        Some(&target),
+        AuditOutcome::Ok,
+        format!("completion confirmed on {on}"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
 }

@@ -1,13 +1,12 @@
 //! `Query.viewer`: who the request's token says the caller is.
 
 use super::applicant::{Applicant, visible_applicant};
-use super::context::{db, viewer};
+use super::context::{loaders, viewer};
 use super::institution::Institution;
+use super::loaders::InstitutionId;
 use super::society::Society;
 use crate::entity::enums::Role;
-use crate::entity::institution;
 use async_graphql::{Context, Object, Result};
-use sea_orm::EntityTrait;
 
 /// Who the request's token says the caller is; role is null for an anonymous caller.
 pub struct ViewerObject;
@@ -30,10 +29,7 @@ impl ViewerObject {
         let Some(id) = viewer(ctx).institution_id else {
             return Ok(None);
         };
-        Ok(institution::Entity::find_by_id(id)
-            .one(db(ctx))
-            .await?
-            .map(Institution))
+        Ok(loaders(ctx)?.one(InstitutionId(id)).await?.map(Institution))
     }
     /// The applicant registered under this token's subject, once registered.
     async fn applicant(&self, ctx: &Context<'_>) -> Result<Option<Applicant>> {

@@ -13,7 +13,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 const CONTENDERS: usize = 50;
-const RUNS: usize = 20;
+const RUNS: usize = 100;
 
 async fn set_phase(app: &TestApp, cycle_id: i64, phase: CyclePhase) {
     let cycle = recruitment_cycle::Entity::find_by_id(cycle_id)

@@ -499,3 +499,60 @@ async fn integrating_systems_run_allow_listed_operations_only() {
     assert_eq!(status, StatusCode::OK);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let app = TestApp::spawn().await;
+    let state = AppState::new(
+        app.db.clone(),
+        app.keys.clone(),
+        Clock {
+            fixed_today: Some(today()),
+        },
+    )
+    .await
+    .unwrap()
+    .with_policy(HttpPolicy {
+        cors_origins: vec![axum::http::HeaderValue::from_static(
+            "https://portal.example.jp",
+        )],
+        ..HttpPolicy::default()
+    });
+    let router = build_router(state);
+    let preflight = |origin: &'static str| {
+        let router = router.clone();
+        async move {
+            let request = Request::builder()
+                .method(Method::OPTIONS)
+                .uri("/graphql")
+                .header(header::ORIGIN, origin)
+                .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+                .header(
+                    header::ACCESS_CONTROL_REQUEST_HEADERS,
+                    "content-type,authorization",
+                )
+                .body(Body::empty())
+                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            response
+                .headers()
+                .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                .cloned()
+        }
+    };
+    assert_eq!(
+        preflight("https://portal.example.jp").await.unwrap(),
+        "https://portal.example.jp"
+    );
+    assert!(preflight("https://evil.example.com").await.is_none());
+    // Without configured origins no browser origin is allowed.
+    let request = Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/graphql")
+        .header(header::ORIGIN, "https://portal.example.jp")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .body(Body::empty())
+        .unwrap();
+    let (_, headers, _) = app.send(request).await;
+    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+}

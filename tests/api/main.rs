@@ -2,8 +2,10 @@
 //! SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod auth;
+mod authorization;
 mod concurrency;
 mod course_setup;
+mod examples;
 mod hardening;
 mod helpers;
 mod mutations;
@@ -11,7 +13,10 @@ mod pagination;
 mod recruitment;
 mod recruitment_rules;
 mod reporting;
+mod resilience;
 mod schema;
 mod societies;
+mod statements;
+mod subscriptions;
 mod training;
 mod visibility;

@@ -57,7 +57,7 @@ async fn sdl_declares_every_error_code() {
 }
 
 #[tokio::test]
-async fn root_types_are_query_and_mutation() {
+async fn root_types_are_query_mutation_and_subscription() {
     let app = TestApp::spawn().await;
     let data = app
         .data(
@@ -68,12 +68,16 @@ async fn root_types_are_query_and_mutation() {
         .await;
     assert_eq!(data["__schema"]["queryType"]["name"], "Query");
     assert_eq!(data["__schema"]["mutationType"]["name"], "Mutation");
-    assert!(data["__schema"]["subscriptionType"].is_null());
+    assert_eq!(data["__schema"]["subscriptionType"]["name"], "Subscription");
 
     let sdl = csc::graphql::sdl();
     assert_eq!(
         block(&sdl, "schema {"),
-        ["\tquery: Query", "\tmutation: Mutation"]
+        [
+            "\tquery: Query",
+            "\tmutation: Mutation",
+            "\tsubscription: Subscription"
+        ]
     );
 }
 

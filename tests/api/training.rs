@@ -1300,3 +1300,75 @@ async fn concurrent_changes_to_one_trainee_are_decided_one_after_the_other() {
         1
     );
 }
+
+const CONFIRM: &str = "mutation($id: ID!, $on: Date) { confirmCompletion(traineeId: $id, on: $on) { id phase completion { complete unmet } } }";
+
+#[tokio::test]
+async fn the_course_confirms_completion_once_every_requirement_is_met() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, 2019, RULES_2020).await;
+    let inst = app.institution(s.institution);
+
+    // Not yet: certification, degree and papers are missing.
+    let (_, json) = app.gql(Some(&inst), CONFIRM, json!({ "id": s.id })).await;
+    assert_error(&json, "CONFLICT", None);
+    assert!(
+        trainee_row(&app, s.trainee)
+            .await
+            .completion_confirmed_on
+            .is_none()
+    );
+
+    progress(
+        &app,
+        &inst,
+        &s,
+        json!({ "researchEffortPercent": 70, "boardCertifiedOn": "2023-06-01", "degree": "OBTAINED" }),
+    )
+    .await;
+    record_paper(
+        &app,
+        &inst,
+        &s,
+        paper_input("First study", Some("10.1000/one"), false),
+    )
+    .await;
+    record_paper(
+        &app,
+        &inst,
+        &s,
+        paper_input("Second study", Some("10.1000/two"), false),
+    )
+    .await;
+    assert_eq!(trainee_of(&app, &s).await["phase"], "RESEARCH");
+
+    // Another institution and the society may not confirm.
+    let (_, json) = app
+        .gql(
+            Some(&app.institution(s.other_institution)),
+            CONFIRM,
+            json!({ "id": s.id }),
+        )
+        .await;
+    assert_error(&json, "FORBIDDEN", None);
+    let (_, json) = app
+        .gql(
+            Some(&inst),
+            CONFIRM,
+            json!({ "id": s.id, "on": "2030-01-01" }),
+        )
+        .await;
+    assert_error(&json, "BAD_USER_INPUT", Some("on"));
+
+    let done = app
+        .data(
+            Some(&inst),
+            CONFIRM,
+            json!({ "id": s.id, "on": "2026-04-01" }),
+        )
+        .await;
+    assert_eq!(done["confirmCompletion"]["phase"], "COMPLETED");
+    assert_eq!(done["confirmCompletion"]["completion"]["complete"], true);
+    let (_, json) = app.gql(Some(&inst), CONFIRM, json!({ "id": s.id })).await;
+    assert_error(&json, "CONFLICT", None);
+}

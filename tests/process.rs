@@ -1,0 +1,783 @@
+//! The real `csc serve` process: killed with SIGKILL in the middle of a
+//! stream of writes it keeps every acknowledged write and no half-applied
+//! one; stopped with SIGTERM it answers every request it accepted, then
+//! exits 0; hostile requests do not take it down.
+//!
+//! A fresh SQLite file per test, or a fresh PostgreSQL database when
+//! `TEST_DATABASE_URL` is set. Only 127.0.0.1 is contacted; every loop is
+//! bounded in count and time; the child is killed when a test fails.
+
+use csc::auth::{Grant, TokenKeys};
+use csc::entity::enums::Role;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+
+const SECRET: &str = "process-test-secret-process-test-secret!";
+const ISSUER: &str = "csc";
+const AUDIENCE: &str = "csc-api";
+/// How long any one request, the start-up or the shutdown may take.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+fn admin_token() -> String {
+    let keys = TokenKeys::new(SECRET, ISSUER, AUDIENCE).expect("test keys");
+    keys.issue(
+        &Grant {
+            subject: "process-test-admin".into(),
+            role: Role::Admin,
+            society: None,
+            institution_id: None,
+        },
+        3600,
+    )
+}
+
+// --- a database of its own ----------------------------------------------------------
+
+/// A fresh database, removed when dropped (after the server, which is
+/// declared after it and so dropped first).
+struct TestDatabase {
+    url: String,
+    dir: PathBuf,
+    /// (maintenance URL, database name) on PostgreSQL.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    async fn create() -> Self {
+        let dir = std::env::temp_dir().join(format!("csc-process-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("create the test folder");
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("csc_proc_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create the test database");
+                admin.close().await.expect("close the setup connection");
+                Self {
+                    url: with_database(&admin_url, &name),
+                    dir,
+                    postgres: Some((admin_url, name)),
+                }
+            }
+            _ => Self {
+                url: format!("sqlite://{}?mode=rwc", dir.join("csc.db").display()),
+                dir,
+                postgres: None,
+            },
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres.take() {
+            // Drop may run inside the test's runtime: use a thread of its own.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime to drop the database");
+                runtime.block_on(async {
+                    let admin = Database::connect(&admin_url).await?;
+                    admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await?;
+                    admin.close().await
+                })
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                eprintln!("could not drop the test database {}", self.url);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// `postgres://user@host:5432/db?opts` with another database name.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    format!("{}/{name}{query}", &base[..path_start])
+}
+
+// --- the server ---------------------------------------------------------------------
+
+/// A running `csc serve`; killed and reaped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts `csc serve` on a free port of 127.0.0.1 and waits until it is ready.
+    async fn start(db: &TestDatabase) -> Self {
+        for attempt in 0..3 {
+            let mut server = Self::spawn(db, attempt);
+            match server.wait_ready().await {
+                Ok(()) => return server,
+                // Another process took the port between our probe and the bind.
+                Err(log) if log.contains("cannot listen") => continue,
+                Err(log) => panic!("the server did not become ready:\n{log}"),
+            }
+        }
+        panic!("no free port after three attempts");
+    }
+
+    fn spawn(db: &TestDatabase, attempt: u32) -> Self {
+        let port = free_port();
+        let log = db.dir.join(format!("server-{port}-{attempt}.log"));
+        let stderr = std::fs::File::create(&log).expect("create the server log");
+        let child = Command::new(env!("CARGO_BIN_EXE_csc"))
+            .arg("serve")
+            .current_dir(&db.dir)
+            .env("DATABASE_URL", &db.url)
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .env("JWT_SECRET", SECRET)
+            .env("JWT_ISSUER", ISSUER)
+            .env("JWT_AUDIENCE", AUDIENCE)
+            .env("RUST_LOG", "warn")
+            .env("OPERATIONS_ALLOWLIST", db.dir.join("operations.json"))
+            .env("REQUEST_TIMEOUT_SECS", "10")
+            .env("DATABASE_MAX_CONNECTIONS", "10")
+            .env("LOG_FORMAT", "text")
+            .env_remove("JWT_PUBLIC_KEY_FILE")
+            .env_remove("CSC_TODAY")
+            .env_remove("CORS_ALLOWED_ORIGINS")
+            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(stderr))
+            .spawn()
+            .expect("start csc serve");
+        Self { child, port, log }
+    }
+
+    /// Polls GET /readyz until 200; the log when the process exits or time runs out.
+    async fn wait_ready(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("exited with {status}:\n{}", self.log()));
+            }
+            if let Ok(response) = http(self.port, "GET", "/readyz", &[], b"").await
+                && response.status == 200
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!("not ready after {PATIENCE:?}:\n{}", self.log()))
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the process to exit, at most `PATIENCE`.
+    async fn wait_exit(&mut self) -> Option<ExitStatus> {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+
+    async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Response {
+        graphql(self.port, token, query, variables)
+            .await
+            .unwrap_or_else(|e| panic!("POST /graphql: {e}\n{}", self.log()))
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn signal(pid: u32, name: &str) {
+    let status = Command::new("kill")
+        .args([name, &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill {name} {pid}: {status}");
+}
+
+// --- a tiny HTTP/1.1 client -----------------------------------------------------------
+
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    body: String,
+}
+
+impl Response {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("HTTP {}, not JSON ({e}): {}", self.status, self.body))
+    }
+}
+
+fn request_head(
+    method: &str,
+    path: &str,
+    port: u16,
+    headers: &[(&str, &str)],
+    len: usize,
+) -> Vec<u8> {
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {len}\r\n"
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    head.into_bytes()
+}
+
+async fn connect(port: u16) -> std::io::Result<TcpStream> {
+    tokio::time::timeout(PATIENCE, TcpStream::connect(("127.0.0.1", port)))
+        .await
+        .map_err(|_| std::io::Error::new(ErrorKind::TimedOut, "connect timed out"))?
+}
+
+async fn write_all(stream: &TcpStream, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        stream.writable().await?;
+        match stream.try_write(bytes) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Reads until the server closes the connection, then parses the response.
+async fn read_response(stream: &TcpStream) -> std::io::Result<Response> {
+    let read = async {
+        let mut raw = Vec::new();
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            stream.readable().await?;
+            match stream.try_read(&mut chunk) {
+                Ok(0) => return Ok(raw),
+                Ok(n) => raw.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let raw = tokio::time::timeout(PATIENCE, read)
+        .await
+        .map_err(|_| std::io::Error::new(ErrorKind::TimedOut, "no complete response"))??;
+    parse_response(&raw)
+}
+
+fn invalid(message: impl Into<String>) -> std::io::Error {
+    std::io::Error::new(ErrorKind::InvalidData, message.into())
+}
+
+/// Status and body of a complete HTTP/1.1 response: the body as long as
+/// its Content-Length says, or every chunk up to the last.
+fn parse_response(raw: &[u8]) -> std::io::Result<Response> {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| invalid(format!("no complete head in {} bytes", raw.len())))?;
+    let head = String::from_utf8_lossy(&raw[..split]);
+    let mut body = &raw[split + 4..];
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| invalid(format!("no status line: {head}")))?;
+    let headers: HashMap<String, String> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let body = if let Some(length) = headers.get("content-length") {
+        let length: usize = length.parse().map_err(|_| invalid("bad Content-Length"))?;
+        if body.len() != length {
+            return Err(invalid(format!(
+                "body of {} bytes, not {length}",
+                body.len()
+            )));
+        }
+        body.to_vec()
+    } else if headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
+        let mut out = Vec::new();
+        loop {
+            let line_end = body
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .ok_or_else(|| invalid("a truncated chunk"))?;
+            let size_text = String::from_utf8_lossy(&body[..line_end]);
+            let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+                .map_err(|_| invalid("bad chunk size"))?;
+            body = &body[line_end + 2..];
+            if size == 0 {
+                break out;
+            }
+            if body.len() < size + 2 {
+                return Err(invalid("a truncated chunk"));
+            }
+            out.extend_from_slice(&body[..size]);
+            body = &body[size + 2..];
+        }
+    } else {
+        body.to_vec()
+    };
+    Ok(Response {
+        status,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+async fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Response> {
+    let stream = connect(port).await?;
+    let mut bytes = request_head(method, path, port, headers, body.len());
+    bytes.extend_from_slice(body);
+    write_all(&stream, &bytes).await?;
+    read_response(&stream).await
+}
+
+fn graphql_body(query: &str, variables: Value) -> Vec<u8> {
+    json!({ "query": query, "variables": variables })
+        .to_string()
+        .into_bytes()
+}
+
+async fn graphql(
+    port: u16,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> std::io::Result<Response> {
+    let authorization = token.map(|t| format!("Bearer {t}"));
+    let mut headers = vec![("Content-Type", "application/json")];
+    if let Some(value) = &authorization {
+        headers.push(("Authorization", value));
+    }
+    http(
+        port,
+        "POST",
+        "/graphql",
+        &headers,
+        &graphql_body(query, variables),
+    )
+    .await
+}
+
+// --- SIGKILL ------------------------------------------------------------------------------
+
+const CREATE_INSTITUTION: &str =
+    "mutation($i: CreateInstitutionInput!) { createInstitution(input: $i) { id name } }";
+
+/// Every page of a connection, following `endCursor`; at most 50 pages.
+async fn all_pages(server: &Server, token: &str, field: &str, selection: &str) -> Vec<Value> {
+    let query = format!(
+        "query($after: String) {{ {field}(first: 100, after: $after) {{ nodes {{ {selection} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+    );
+    let mut nodes = Vec::new();
+    let mut after = Value::Null;
+    for _ in 0..50 {
+        let response = server
+            .graphql(Some(token), &query, json!({ "after": after }))
+            .await;
+        let json = response.json();
+        assert!(json.get("errors").is_none(), "{json}");
+        let page = &json["data"][field];
+        nodes.extend(page["nodes"].as_array().expect("nodes").iter().cloned());
+        if page["pageInfo"]["hasNextPage"] != true {
+            return nodes;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    panic!("more than 50 pages of {field}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_midway_keeps_every_acknowledged_write_and_no_half_of_one() {
+    const TASKS: usize = 4;
+    const MAX_REQUESTS: usize = 300;
+    const KILL_AFTER: usize = 100;
+
+    let db = TestDatabase::create().await;
+    let mut server = Server::start(&db).await;
+    let token = Arc::new(admin_token());
+    let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    let sent = Arc::new(AtomicUsize::new(0));
+    let killed = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|task| {
+            let (token, acknowledged, sent, killed) = (
+                Arc::clone(&token),
+                Arc::clone(&acknowledged),
+                Arc::clone(&sent),
+                Arc::clone(&killed),
+            );
+            let port = server.port;
+            tokio::spawn(async move {
+                let mut failures = 0;
+                loop {
+                    let n = sent.fetch_add(1, Ordering::SeqCst);
+                    if n >= MAX_REQUESTS || started.elapsed() > Duration::from_secs(60) {
+                        break;
+                    }
+                    let name = format!("プロセス試験病院 {task}-{n}");
+                    let variables = json!({ "i": { "name": name, "kind": "PUBLIC_HOSPITAL",
+                        "prefecture": "東京都", "certifiedTrainingFacility": true } });
+                    match graphql(port, Some(&token), CREATE_INSTITUTION, variables).await {
+                        Ok(response) if response.status == 200 => {
+                            let json = response.json();
+                            if let Some(id) = json["data"]["createInstitution"]["id"].as_str() {
+                                assert_eq!(json["data"]["createInstitution"]["name"], name);
+                                acknowledged.lock().unwrap().push((id.to_owned(), name));
+                            } else {
+                                assert!(
+                                    killed.load(Ordering::SeqCst),
+                                    "a refused write before the kill: {json}"
+                                );
+                            }
+                        }
+                        Ok(response) => panic!("HTTP {}: {}", response.status, response.body),
+                        // Reset, refused or cut short: only after the kill.
+                        Err(err) => {
+                            assert!(killed.load(Ordering::SeqCst), "before the kill: {err}");
+                            failures += 1;
+                            if failures >= 3 {
+                                break;
+                            }
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+
+    // Kill -9 once about 100 writes have been acknowledged, writes still in flight.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acknowledged.lock().unwrap().len() < KILL_AFTER {
+        assert!(Instant::now() < deadline, "too slow:\n{}", server.log());
+        assert!(
+            sent.load(Ordering::SeqCst) < MAX_REQUESTS,
+            "{MAX_REQUESTS} requests without {KILL_AFTER} acknowledged:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    killed.store(true, Ordering::SeqCst);
+    server.child.kill().expect("SIGKILL the server");
+    let status = server.child.wait().expect("reap the server");
+    assert!(!status.success(), "killed, not exited: {status}");
+    for task in tasks {
+        task.await.expect("a writer task");
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    let attempted = sent.load(Ordering::SeqCst).min(MAX_REQUESTS);
+    assert!(acknowledged.len() >= KILL_AFTER);
+    drop(server);
+
+    // The same database, a new process.
+    let server = Server::start(&db).await;
+    let token = admin_token();
+    let institutions: HashMap<String, String> =
+        all_pages(&server, &token, "institutions", "id name")
+            .await
+            .into_iter()
+            .map(|n| {
+                (
+                    n["id"].as_str().unwrap().to_owned(),
+                    n["name"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+    for (id, name) in &acknowledged {
+        assert_eq!(
+            institutions.get(id),
+            Some(name),
+            "an acknowledged institution is missing after the kill"
+        );
+    }
+    assert!(
+        institutions.len() <= attempted,
+        "{} institutions from {attempted} requests",
+        institutions.len()
+    );
+
+    eprintln!(
+        "{} acknowledged of {attempted} sent; {} institutions after the restart",
+        acknowledged.len(),
+        institutions.len()
+    );
+    // Exactly one createInstitution audit event per institution, and none
+    // for an institution that does not exist: no write was half-applied.
+    let events = all_pages(&server, &token, "auditEvents", "operation outcome targetId").await;
+    let mut per_target: HashMap<String, usize> = HashMap::new();
+    for event in events
+        .iter()
+        .filter(|e| e["operation"] == "createInstitution")
+    {
+        assert_eq!(event["outcome"], "OK", "{event}");
+        *per_target
+            .entry(event["targetId"].as_str().unwrap_or_default().to_owned())
+            .or_default() += 1;
+    }
+    for id in institutions.keys() {
+        assert_eq!(per_target.get(id), Some(&1), "audit events of {id}");
+    }
+    let existing: HashSet<&String> = institutions.keys().collect();
+    for target in per_target.keys() {
+        assert!(
+            existing.contains(target),
+            "an audit event for an institution that is not there: {target}"
+        );
+    }
+}
+
+// --- SIGTERM ------------------------------------------------------------------------------
+
+const COURSES: &str = "{ courses(first: 20) { totalCount nodes { title } } societies { code } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_answers_every_accepted_request_then_exits_zero() {
+    const REQUESTS: usize = 40;
+
+    let db = TestDatabase::create().await;
+    let mut server = Server::start(&db).await;
+    let port = server.port;
+    let body = graphql_body(COURSES, json!({}));
+    let headers = [("Content-Type", "application/json")];
+
+    // Half the requests arrive whole just before the signal; the other half
+    // are mid-body when it comes, so they are certainly in flight.
+    let mut streams = Vec::with_capacity(REQUESTS);
+    for i in 0..REQUESTS {
+        let stream = connect(port).await.expect("connect before the signal");
+        let mut bytes = request_head("POST", "/graphql", port, &headers, body.len());
+        let whole = i % 2 == 0;
+        let sent_now = if whole { body.len() } else { body.len() / 2 };
+        bytes.extend_from_slice(&body[..sent_now]);
+        write_all(&stream, &bytes).await.expect("send the request");
+        streams.push((stream, sent_now));
+    }
+    // Let the server accept every connection and read what was sent.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    signal(server.pid(), "-TERM");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .map(|(stream, sent_now)| {
+            let rest = body[sent_now..].to_vec();
+            tokio::spawn(async move {
+                write_all(&stream, &rest).await?;
+                read_response(&stream).await
+            })
+        })
+        .collect();
+    for (i, task) in tasks.into_iter().enumerate() {
+        let response = task.await.expect("a request task").unwrap_or_else(|e| {
+            panic!(
+                "request {i} got no complete response: {e}\n{}",
+                server.log()
+            )
+        });
+        assert_eq!(response.status, 200, "request {i}: {}", response.body);
+        let json = response.json();
+        assert!(json.get("errors").is_none(), "request {i}: {json}");
+        assert_eq!(json["data"]["societies"].as_array().map(Vec::len), Some(19));
+    }
+
+    let status = server.wait_exit().await.unwrap_or_else(|| {
+        panic!(
+            "still running {PATIENCE:?} after SIGTERM:\n{}",
+            server.log()
+        )
+    });
+    assert!(status.success(), "exit status {status}:\n{}", server.log());
+    // And nothing is served any more.
+    assert!(http(port, "GET", "/healthz", &[], b"").await.is_err());
+}
+
+// --- hostile requests ---------------------------------------------------------------------
+
+/// Requests that could crash a process rather than a request: a document
+/// nested a hundred thousand levels deep, a huge JSON nesting, a body that
+/// stops halfway, garbage bytes. The process must answer each (or close the
+/// connection) and keep serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_requests_do_not_take_the_process_down() {
+    let db = TestDatabase::create().await;
+    let mut server = Server::start(&db).await;
+    let port = server.port;
+    let json_headers = [("Content-Type", "application/json")];
+
+    let depth = 100_000;
+    let deep_document = format!("{}{}", "{ a ".repeat(depth), "}".repeat(depth));
+    let deep_selection = format!(
+        "{{ viewer {}role{} }}",
+        "{ role ".repeat(depth),
+        " }".repeat(depth)
+    );
+    let deep_json = format!(
+        "{{\"query\": \"{{ viewer {{ role }} }}\", \"variables\": {}1{}}}",
+        "[".repeat(200_000),
+        "]".repeat(200_000)
+    );
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "a deeply nested document",
+            graphql_body(&deep_document, json!({})),
+        ),
+        (
+            "a deeply nested selection",
+            graphql_body(&deep_selection, json!({})),
+        ),
+        ("deeply nested JSON", deep_json.into_bytes()),
+        ("garbage bytes", vec![0xff, 0x00, 0xfe, b'{', 0x80]),
+        ("an unterminated string", b"{\"query\": \"{ viewer".to_vec()),
+    ];
+    for (case, body) in &bodies {
+        let response = http(port, "POST", "/graphql", &json_headers, body).await;
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("{case} took the process down ({status}):\n{}", server.log());
+        }
+        let response =
+            response.unwrap_or_else(|e| panic!("{case}: no response ({e}):\n{}", server.log()));
+        assert!(
+            (400..500).contains(&response.status) || response.status == 200,
+            "{case}: HTTP {}: {}",
+            response.status,
+            response.body
+        );
+    }
+
+    // A request whose resolver panics (a year chrono cannot hold) costs at
+    // most its own connection. (Today it gets no response at all: the
+    // ignored eligibility test in tests/api/resilience.rs.)
+    let doctor = TokenKeys::new(SECRET, ISSUER, AUDIENCE)
+        .expect("test keys")
+        .issue(
+            &Grant {
+                subject: "doctor-process".into(),
+                role: Role::Applicant,
+                society: None,
+                institution_id: None,
+            },
+            3600,
+        );
+    let registered = server
+        .graphql(
+            Some(&doctor),
+            "mutation($i: RegisterApplicantInput!) { registerApplicant(input: $i) { id } }",
+            json!({ "i": { "fullName": "医師 花子", "email": "hanako@example.jp",
+                "medicalLicenseNumber": "1234567", "university": "京都大学", "graduationYear": 2024,
+                "initialTrainingCompletedOn": "2026-03-31", "obligatedServiceGraduate": false,
+                "regionalQuotaObligation": false } }),
+        )
+        .await;
+    assert!(
+        registered.json().get("errors").is_none(),
+        "{}",
+        registered.body
+    );
+    let _no_response = graphql(
+        port,
+        Some(&admin_token()),
+        "{ applicants { nodes { eligibility(year: -2147483648) { eligible } } } }",
+        json!({}),
+    )
+    .await;
+
+    // A body shorter than its Content-Length, then the connection closed.
+    let stream = connect(port).await.expect("connect");
+    let mut bytes = request_head("POST", "/graphql", port, &json_headers, 1000);
+    bytes.extend_from_slice(b"{\"query\":");
+    write_all(&stream, &bytes)
+        .await
+        .expect("send half a request");
+    drop(stream);
+
+    let response = server
+        .graphql(None, "{ societies { code } }", json!({}))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(
+        response.json()["data"]["societies"]
+            .as_array()
+            .map(Vec::len),
+        Some(19)
+    );
+    assert!(
+        server.child.try_wait().ok().flatten().is_none(),
+        "the process exited:\n{}",
+        server.log()
+    );
+}
+
+#[test]
+fn the_url_of_another_database_keeps_host_and_options() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/csc_resil", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@db/main?sslmode=disable", "x"),
+        "postgres://u:p@db/x?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://u@db", "x"), "postgres://u@db/x");
+    assert!(Path::new(env!("CARGO_BIN_EXE_csc")).exists());
+}
