@@ -9,6 +9,9 @@
                                     thread per token (one applicant each), PAIRS each
   oha FILE                          the figures of an oha --output-format json run
   report RESULTS_JSONL              the results as a Markdown table, with ratios
+  quiet MAX_SECONDS                 wait until the machine is idle (under 20% CPU
+                                    busy over a second), at most MAX_SECONDS;
+                                    print the last busy fraction
 """
 
 import http.client
@@ -185,8 +188,8 @@ def cmd_report(path):
     runs = [r for r in rows if r["scenario"] != "server"]
     servers = [r for r in rows if r["scenario"] == "server"]
     base = {(r["backend"], r["scenario"]): r for r in runs if r["server"] == "baseline"}
-    print("| backend | server | scenario | req/s | p50 ms | p99 ms | SQL/request | ours/baseline req/s | ours/baseline p99 |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| backend | server | scenario | req/s | p50 ms | p99 ms | SQL/request | alone ms (SQL ms) | ours/baseline req/s | ours/baseline p99 | other CPU |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in runs:
         b = base.get((r["backend"], r["scenario"]))
         ratio = p99 = ""
@@ -199,9 +202,13 @@ def cmd_report(path):
         bad = r.get("errors", 0) or r.get("non_200", 0)
         if bad:
             scenario += " **%d failed**" % bad
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        alone = ""
+        if r.get("alone_ms") is not None:
+            alone = "%s (%s)" % (r["alone_ms"], r.get("alone_sql_ms", ""))
+        other = "%.0f%%" % (100 * r["other_cpu"]) if r.get("other_cpu") is not None else ""
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["backend"], r["server"], scenario, r.get("rps", ""), r.get("p50_ms", ""),
-            r.get("p99_ms", ""), r.get("sql_per_request", ""), ratio, p99))
+            r.get("p99_ms", ""), r.get("sql_per_request", ""), alone, ratio, p99, other))
     print()
     print("| backend | server | process start to /readyz ms | peak RSS (VmHWM) MB | seed-demo s |")
     print("|---|---|---:|---:|---:|")
@@ -209,6 +216,26 @@ def cmd_report(path):
         print("| %s | %s | %s | %s | %s |" % (
             r["backend"], r["server"], r.get("startup_ms", ""), r.get("rss_mb", ""),
             r.get("seed_seconds", "")))
+
+
+def cpu_busy(seconds=1.0):
+    def sample():
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields), idle
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    return 1.0 - (idle1 - idle0) / max(1, total1 - total0)
+
+
+def cmd_quiet(max_seconds):
+    deadline = time.monotonic() + max_seconds
+    busy = cpu_busy()
+    while busy > 0.2 and time.monotonic() < deadline:
+        busy = cpu_busy(2.0)
+    print("%.2f" % busy)
 
 
 def main(argv):
@@ -228,6 +255,8 @@ def main(argv):
         cmd_mutations(args[0], args[1], args[2], args[3], args[4], int(args[5]))
     elif command == "oha":
         cmd_oha(args[0])
+    elif command == "quiet":
+        cmd_quiet(float(args[0]))
     elif command == "report":
         cmd_report(args[0])
     else:

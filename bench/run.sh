@@ -8,7 +8,8 @@
 # Settings (environment): DURATION (8s per measured run), CONNECTIONS (32),
 # PAIRS (submit+withdraw pairs per mutation thread, 25), SCALE (1),
 # BACKENDS ("sqlite postgres"), VARIANTS ("system mimalloc"),
-# PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres).
+# PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres), QUIET_WAIT
+# (seconds to wait for other CPU load to end before each run, 120).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ SCALE=${SCALE:-1}
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 VARIANTS=${VARIANTS:-"system mimalloc"}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+QUIET_WAIT=${QUIET_WAIT:-120}
 export JWT_SECRET=${JWT_SECRET:-bench-only-secret-bench-only-secret-0000}
 export JWT_ISSUER=csc JWT_AUDIENCE=csc-api
 unset CSC_TODAY DATABASE_URL
@@ -100,10 +102,14 @@ declare -A BODY=(
     [c]="$WORK/c_cycle_statistics.json" [d]="$WORK/d_viewer.json"
 )
 
-# One measured run of oha (after a short warm-up); prints the figures as JSON.
+# One measured run of oha, once the machine is quiet (other builds skew the
+# figures: their share of the CPU is recorded) and after a short warm-up;
+# prints the figures as JSON.
 load() {
     local url=$1 body=$2 token=$3 name=$4
     shift 4
+    local other
+    other=$($CLIENT quiet "$QUIET_WAIT")
     local auth=()
     [ -n "$token" ] && auth=(-H "authorization: Bearer $token")
     oha -n 300 -c "$CONNECTIONS" --no-tui --disable-compression --output-format quiet \
@@ -111,7 +117,7 @@ load() {
     oha -z "$DURATION" -w -c "$CONNECTIONS" --no-tui --disable-compression --output-format json \
         -o "$OUT/oha-$name.json" \
         -m POST -H "content-type: application/json" "${auth[@]}" "$@" -D "$body" "$url" >/dev/null
-    $CLIENT oha "$OUT/oha-$name.json"
+    $CLIENT oha "$OUT/oha-$name.json" | jq -c ". + {other_cpu: $other}"
 }
 
 record() { # backend server scenario json-figures extra-json
@@ -162,9 +168,10 @@ for backend in $BACKENDS; do
 query OpenCourse { courses(filter: { year: 2027, status: PUBLISHED, field: INTERNAL_MEDICINE }, first: 1) { nodes { id responsibleInstitution { id } } } }
 EOF
 
-    # SQL statements per request: each query twice through the real router
-    # with sqlx's statement log counted (sql-count); the second, warm, counts.
-    log "$backend: SQL statements per request (sql-count)"
+    # SQL statements per request, and one request at a time the time spent
+    # in SQL against the whole: sql-count runs each query through the real
+    # router with sqlx's statement log counted (medians of 30 runs).
+    log "$backend: SQL statements and time per request (sql-count)"
     port=$(free_port)
     start_server "$port" "$OUT/server-$backend-probe.log" \
         env RUST_LOG=warn DATABASE_URL="$URL" BIND="127.0.0.1:$port" "$CSC" serve
@@ -176,26 +183,29 @@ EOF
     submit=$($CLIENT body bench/queries/e_submit.graphql "{\"input\": {\"courseId\": \"$COURSE_ID\", \"generalApplication\": {\"programName\": \"bench\", \"field\": \"INTERNAL_MEDICINE\", \"institutionId\": \"$INSTITUTION_ID\"}}}")
     withdraw=$($CLIENT body bench/queries/e_withdraw.graphql '{"id": "$LAST_ID"}')
     {
-        for round in 1 2; do
-            for s in a b c d; do
-                token=${TOKEN[$s]}
-                printf '{"label": "%s", "token": %s, "body": %s}\n' "$s" \
-                    "$([ -n "$token" ] && echo "\"$token\"" || echo null)" "$(cat "${BODY[$s]}")"
-            done
+        for s in a b c d; do
+            token=${TOKEN[$s]}
+            printf '{"label": "%s", "token": %s, "body": %s, "repeat": 30}\n' "$s" \
+                "$([ -n "$token" ] && echo "\"$token\"" || echo null)" "$(cat "${BODY[$s]}")"
+        done
+        for _ in 1 2; do
             printf '{"label": "e", "token": "%s", "body": %s}\n' "$mutation_token" "$submit"
             printf '{"label": "e", "token": "%s", "body": %s}\n' "$mutation_token" "$withdraw"
         done
     } > "$WORK/count.jsonl"
     "$WORK/sql-count" --database-url "$URL" < "$WORK/count.jsonl" > "$OUT/sql-count-$backend.tsv"
-    if grep -qv $'\tok$' "$OUT/sql-count-$backend.tsv"; then
+    if awk -F'\t' '$3 != "ok" { bad = 1 } END { exit !bad }' "$OUT/sql-count-$backend.tsv"; then
         echo "sql-count: a request failed:" >&2; cat "$OUT/sql-count-$backend.tsv" >&2; exit 1
     fi
-    declare -A SQL=()
+    declare -A SQL=() ALONE=()
     for s in a b c d; do
-        SQL[$s]=$(awk -F'\t' -v s="$s" '$1 == s { n = $2 } END { print n }' "$OUT/sql-count-$backend.tsv")
+        SQL[$s]=$(awk -F'\t' -v s="$s" '$1 == s { print $2 }' "$OUT/sql-count-$backend.tsv")
+        ALONE[$s]=$(awk -F'\t' -v s="$s" '$1 == s { printf "{\"alone_ms\": %s, \"alone_sql_ms\": %s}", $4, $5 }' "$OUT/sql-count-$backend.tsv")
     done
     # The last submit+withdraw pair, per request.
     SQL[e]=$(awk -F'\t' '$1 == "e" { v[++n] = $2 } END { printf "%.1f", (v[n-1] + v[n]) / 2 }' "$OUT/sql-count-$backend.tsv")
+    ALONE[e]=$(awk -F'\t' '$1 == "e" { w[++n] = $4; q[n] = $5 } END { printf "{\"alone_ms\": %.2f, \"alone_sql_ms\": %.2f}", (w[n-1] + w[n]) / 2, (q[n-1] + q[n]) / 2 }' "$OUT/sql-count-$backend.tsv")
+    echo "label statements outcome median-ms median-sql-ms" >&2
     cat "$OUT/sql-count-$backend.tsv" >&2
 
     for variant in $VARIANTS; do
@@ -213,11 +223,12 @@ EOF
         for s in a b c d; do
             figures=$(load "$endpoint" "${BODY[$s]}" "${TOKEN[$s]}" "$backend-$variant-$s")
             echo "$s: $figures" >&2
-            record "$backend" "$server" "$s" "$figures" "{\"sql_per_request\": ${SQL[$s]}}"
+            record "$backend" "$server" "$s" "$figures" "$(echo "${ALONE[$s]}" | jq -c ". + {sql_per_request: ${SQL[$s]}}")"
         done
-        figures=$($CLIENT mutations "$endpoint" "$WORK/idle-tokens.txt" "$COURSE_ID" "$INSTITUTION_ID" INTERNAL_MEDICINE "$PAIRS")
+        other=$($CLIENT quiet "$QUIET_WAIT")
+        figures=$($CLIENT mutations "$endpoint" "$WORK/idle-tokens.txt" "$COURSE_ID" "$INSTITUTION_ID" INTERNAL_MEDICINE "$PAIRS" | jq -c ". + {other_cpu: $other}")
         echo "e: $figures" >&2
-        record "$backend" "$server" "e" "$figures" "{\"sql_per_request\": ${SQL[e]}}"
+        record "$backend" "$server" "e" "$figures" "$(echo "${ALONE[e]}" | jq -c ". + {sql_per_request: ${SQL[e]}}")"
         if [ "$variant" = "$(echo "$VARIANTS" | awk '{ print $1 }')" ]; then
             # Compression: (a) again with each encoding; size from one curl.
             for enc in gzip br; do
