@@ -48,6 +48,10 @@ pub struct HttpConfig {
     /// Seconds before a request is answered 408 instead of hanging. Env: `REQUEST_TIMEOUT_SECS`.
     #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 10)]
     pub request_timeout_secs: u64,
+    /// GraphQL requests executed at once; more wait their turn (default: four
+    /// per core). Env: `GRAPHQL_CONCURRENCY`.
+    #[arg(long, env = "GRAPHQL_CONCURRENCY")]
+    pub graphql_concurrency: Option<usize>,
 }
 
 /// Log output.

@@ -4,8 +4,9 @@
 
 use crate::auth;
 use crate::error::{AppError, ErrorCode};
-use crate::graphql::RequestId;
 use crate::graphql::audit::{self, PersonalDataReads};
+use crate::graphql::loaders::Loaders;
+use crate::graphql::{RequestId, map_errors};
 use crate::idempotency::{self, Claim};
 use crate::startup::{AppState, REQUEST_ID};
 use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
@@ -85,11 +86,12 @@ async fn run(
 ) -> Response {
     let started = Instant::now();
     let media_type = negotiate(&headers);
-    let request_id = headers
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let request_id = request_id_of(&headers).to_owned();
+    // More executions at once add no throughput on a few cores, only memory
+    // (every in-flight page is held whole): the rest wait here, in order.
+    let Ok(_permit) = state.executions.acquire().await else {
+        return internal(&request_id);
+    };
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
@@ -104,15 +106,16 @@ async fn run(
     let caller = idempotency::caller_key(&viewer);
     let anonymous = viewer.role.is_none();
     let reads = Arc::new(PersonalDataReads::default());
+    let loaders = Loaders::new(&state.db, &viewer);
     let mut request = request
         .data(viewer.clone())
         .data(Arc::clone(&reads))
         .data(RequestId(request_id.clone()))
-        .data(crate::graphql::loaders::Loaders::new(&state.db, &viewer));
+        .data(loaders.clone());
     if state.policy.production && anonymous {
         request = request.disable_introspection();
     }
-    let operation = inspect(&request);
+    let operation = inspect(&mut request);
     let operation_name = request.operation_name.clone();
     if let Some(client) = &viewer.client
         && state.allowlist.name_of(&request.query).is_none()
@@ -182,21 +185,25 @@ async fn run(
     } else {
         &state.schema
     };
-    let mut response = schema.execute(request).await;
+    let mut response = loaders.paced(schema.execute(request)).await;
+    map_errors(&mut response);
     for err in &mut response.errors {
         let ext = err.extensions.get_or_insert_with(Default::default);
         ext.set("requestId", request_id.as_str());
     }
-    if let Some(id) = claim {
-        settle(&state, id, &response).await;
-    }
-    // Personal data leaves only with its audit trail (APPI): fail closed.
-    let read = reads.take();
-    if let Err(err) =
-        audit::record_personal_reads(&state.db, &viewer, operation_name.as_deref(), &read).await
-    {
-        tracing::error!(request_id, error = %err, "could not audit personal data reads");
+    let Ok(body) = Body::encode(&response) else {
+        tracing::error!(request_id, "could not serialize a response");
+        if let Some(id) = claim {
+            settle(&state, id, None).await;
+        }
         return internal(&request_id);
+    };
+    if let Some(id) = claim {
+        // Kept unless it failed for reasons of ours (INTERNAL: a retry should
+        // run again) or before execution (nothing ran; a retry gets the same
+        // answer, with its status).
+        let keep = !body.request_error && !has_code(&response, ErrorCode::Internal);
+        settle(&state, id, keep.then_some(&body)).await;
     }
     let outcome = response
         .errors
@@ -211,6 +218,16 @@ async fn run(
             || "ok".to_owned(),
             |code| code.trim_matches('"').to_lowercase(),
         );
+    // The body holds it all now; the value tree need not wait on the audit.
+    drop(response);
+    // Personal data leaves only with its audit trail (APPI): fail closed.
+    let read = reads.take();
+    if let Err(err) =
+        audit::record_personal_reads(&state.db, &viewer, operation_name.as_deref(), &read).await
+    {
+        tracing::error!(request_id, error = %err, "could not audit personal data reads");
+        return internal(&request_id);
+    }
     let elapsed = started.elapsed();
     state
         .metrics
@@ -227,7 +244,7 @@ async fn run(
         duration_ms = elapsed.as_millis() as u64,
         "graphql"
     );
-    respond(response, media_type)
+    body.respond(media_type)
 }
 
 /// The media type the client accepts (GraphQL over HTTP):
@@ -247,49 +264,67 @@ fn negotiate(headers: &HeaderMap) -> &'static str {
     }
 }
 
-/// Serializes the response. A request that failed before execution (it did
-/// not parse or validate: no data, no error with a path) has no `data` key
-/// and, under `application/graphql-response+json`, a 400 status.
-fn respond(response: async_graphql::Response, media_type: &'static str) -> Response {
-    /// The body of a request that failed before execution: errors only.
-    #[derive(serde::Serialize)]
-    struct ErrorsOnly<'a> {
-        errors: &'a [async_graphql::ServerError],
-    }
-    let request_error = !response.errors.is_empty()
-        && response.data == async_graphql::Value::Null
-        && response.errors.iter().all(|e| e.path.is_empty());
-    // Straight to bytes, in the query's field order: this is the hot path.
-    let body = if request_error {
-        serde_json::to_vec(&ErrorsOnly {
-            errors: &response.errors,
-        })
-    } else {
-        serde_json::to_vec(&response)
-    };
-    let Ok(body) = body else {
-        return internal("");
-    };
-    let status = if request_error && media_type == GRAPHQL_RESPONSE {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    (status, [(header::CONTENT_TYPE, media_type)], body).into_response()
+/// A response serialized once, for the client and for replays.
+struct Body {
+    bytes: Vec<u8>,
+    /// The request failed before execution (it did not parse or validate:
+    /// no data, no error with a path).
+    request_error: bool,
 }
 
-/// Keeps the response for retries, unless it failed for reasons of ours
-/// (INTERNAL): then the key is freed so that a retry runs again.
-async fn settle(state: &AppState, id: i64, response: &async_graphql::Response) {
-    let internal = response.errors.iter().any(|e| {
+impl Body {
+    /// Straight to bytes, in the query's field order: this is the hot path.
+    /// A request error has no `data` key (GraphQL over HTTP).
+    fn encode(response: &async_graphql::Response) -> serde_json::Result<Self> {
+        /// The body of a request that failed before execution: errors only.
+        #[derive(serde::Serialize)]
+        struct ErrorsOnly<'a> {
+            errors: &'a [async_graphql::ServerError],
+        }
+        let request_error = !response.errors.is_empty()
+            && response.data == async_graphql::Value::Null
+            && response.errors.iter().all(|e| e.path.is_empty());
+        let bytes = if request_error {
+            serde_json::to_vec(&ErrorsOnly {
+                errors: &response.errors,
+            })?
+        } else {
+            serde_json::to_vec(response)?
+        };
+        Ok(Self {
+            bytes,
+            request_error,
+        })
+    }
+
+    /// A request error is a 400 under `application/graphql-response+json`.
+    fn respond(self, media_type: &'static str) -> Response {
+        let status = if self.request_error && media_type == GRAPHQL_RESPONSE {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        (status, [(header::CONTENT_TYPE, media_type)], self.bytes).into_response()
+    }
+}
+
+fn has_code(response: &async_graphql::Response, code: ErrorCode) -> bool {
+    let code = async_graphql::Value::from(code.as_str());
+    response.errors.iter().any(|e| {
         e.extensions
             .as_ref()
             .and_then(|x| x.get("code"))
-            .is_some_and(|c| *c == async_graphql::Value::from(ErrorCode::Internal.as_str()))
-    });
-    let stored = match serde_json::to_string(response) {
-        Ok(body) if !internal => idempotency::complete(&state.db, id, &body).await,
-        _ => idempotency::release(&state.db, id).await,
+            .is_some_and(|c| *c == code)
+    })
+}
+
+/// Keeps the response for retries; `None` frees the key, so that a retry
+/// runs again.
+async fn settle(state: &AppState, id: i64, body: Option<&Body>) {
+    let body = body.and_then(|b| std::str::from_utf8(&b.bytes).ok());
+    let stored = match body {
+        Some(body) => idempotency::complete(&state.db, id, body).await,
+        None => idempotency::release(&state.db, id).await,
     };
     if let Err(err) = stored {
         tracing::error!(error = %err, "could not store an idempotent response");
@@ -324,18 +359,20 @@ struct Operation {
     introspection_only: bool,
 }
 
-fn inspect(request: &async_graphql::Request) -> Operation {
+/// Parses the request's document once: execution reuses it.
+fn inspect(request: &mut async_graphql::Request) -> Operation {
     let unknown = Operation {
         kind: None,
         label: "unknown".to_owned(),
         introspection_only: false,
     };
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return unknown;
     };
     let operation = match &document.operations {
         DocumentOperations::Single(op) => Some(op),
-        DocumentOperations::Multiple(ops) => match &request.operation_name {
+        DocumentOperations::Multiple(ops) => match &operation_name {
             Some(name) => ops.get(name.as_str()),
             None if ops.len() == 1 => ops.values().next(),
             None => None,

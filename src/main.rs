@@ -361,6 +361,10 @@ fn http_policy(http: &HttpConfig, production: bool) -> Result<HttpPolicy, String
         cors_origins,
         request_timeout: std::time::Duration::from_secs(http.request_timeout_secs.max(1)),
         production,
+        max_concurrent_requests: http
+            .graphql_concurrency
+            .unwrap_or_else(HttpPolicy::default_concurrency)
+            .max(1),
     })
 }
 

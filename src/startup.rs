@@ -7,7 +7,7 @@ use crate::db;
 use crate::entity::society;
 use crate::events::EventBus;
 use crate::graphql::context::{Clock, SocietyCatalog};
-use crate::graphql::{CscSchema, build_schema, sdl};
+use crate::graphql::{CscSchema, Served, build_schema, sdl};
 use crate::handler;
 use crate::metrics::Metrics;
 use async_graphql::http::GraphiQLSource;
@@ -20,6 +20,7 @@ use axum::routing::get;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -40,6 +41,17 @@ pub struct HttpPolicy {
     pub request_timeout: Duration,
     /// `serve --production`: introspection is refused to anonymous callers.
     pub production: bool,
+    /// GraphQL requests executed at once; the rest wait their turn.
+    pub max_concurrent_requests: usize,
+}
+
+impl HttpPolicy {
+    /// Four per core: enough to keep the cores and the database busy while
+    /// some requests wait on SQL, few enough that memory stays flat under
+    /// load (bench/README.md).
+    pub fn default_concurrency() -> usize {
+        4 * std::thread::available_parallelism().map_or(2, usize::from)
+    }
 }
 
 impl Default for HttpPolicy {
@@ -48,6 +60,7 @@ impl Default for HttpPolicy {
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(10),
             production: false,
+            max_concurrent_requests: Self::default_concurrency(),
         }
     }
 }
@@ -60,7 +73,11 @@ pub struct AppState {
     pub schema: CscSchema,
     /// The same schema without limits, for introspection-only requests.
     pub introspection_schema: CscSchema,
+    /// The schema of `/graphql/ws`.
+    pub ws_schema: CscSchema,
     pub policy: HttpPolicy,
+    /// Admits `policy.max_concurrent_requests` GraphQL executions at once.
+    pub executions: Arc<Semaphore>,
     pub metrics: Arc<Metrics>,
     /// Operations integrating systems may run (tokens with a `client` claim).
     pub allowlist: Arc<Allowlist>,
@@ -73,15 +90,17 @@ impl AppState {
     pub async fn new(db: DatabaseConnection, keys: TokenKeys, clock: Clock) -> Result<Self, DbErr> {
         let societies = SocietyCatalog::new(society::Entity::find().all(&db).await?);
         let events = EventBus::connect(&db).await?;
-        let schema = build_schema(db.clone(), societies.clone(), clock, events.clone(), true);
-        let introspection_schema =
-            build_schema(db.clone(), societies, clock, events.clone(), false);
+        let schema_for =
+            |served| build_schema(db.clone(), societies.clone(), clock, events.clone(), served);
+        let policy = HttpPolicy::default();
         Ok(Self {
+            schema: schema_for(Served::Http),
+            introspection_schema: schema_for(Served::Introspection),
+            ws_schema: schema_for(Served::WebSocket),
+            executions: Arc::new(Semaphore::new(policy.max_concurrent_requests)),
+            policy,
             db,
             keys,
-            schema,
-            introspection_schema,
-            policy: HttpPolicy::default(),
             metrics: Arc::new(Metrics::default()),
             allowlist: Arc::new(Allowlist::default()),
             events,
@@ -94,6 +113,7 @@ impl AppState {
     }
 
     pub fn with_policy(mut self, policy: HttpPolicy) -> Self {
+        self.executions = Arc::new(Semaphore::new(policy.max_concurrent_requests.max(1)));
         self.policy = policy;
         self
     }

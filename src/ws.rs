@@ -36,9 +36,12 @@ pub async fn graphql_ws(
         .max_message_size(BODY_LIMIT_BYTES)
         .on_upgrade(move |socket| {
             let AppState {
-                db, keys, schema, ..
+                db,
+                keys,
+                ws_schema,
+                ..
             } = state;
-            GraphQLWebSocket::new(socket, schema, protocol)
+            GraphQLWebSocket::new(socket, ws_schema, protocol)
                 .on_connection_init(move |payload| connection_init(db, keys, payload))
                 .serve()
         })

@@ -21,9 +21,10 @@
 //! level's keys would be split over several statements, more of them the
 //! larger the page. Here the delay is zero and each load waits instead for
 //! the request to settle: to return `Pending` without having woken itself,
-//! that is, to be waiting for nothing but loads. `Batching` (an extension)
-//! watches the request's execution for that; outside an execution loads run
-//! at once.
+//! that is, to be waiting for nothing but loads. `Loaders::paced` watches
+//! the request's execution for that (the HTTP handler wraps each execution
+//! in it; over WebSocket, the `Batching` extension wraps each event's);
+//! outside an execution loads run at once.
 
 use super::application::join_course;
 use super::pagination::{Page, PageArgs, TotalCount, count_by_parent, fetch_pages_by_parent};
@@ -58,7 +59,9 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// The request's loaders: attach with `Request::data`, one per request.
+/// The request's loaders: attach with `Request::data`, one per request. A
+/// clone shares the batches (the handler keeps one to pace the execution).
+#[derive(Clone)]
 pub struct Loaders {
     loader: Arc<DataLoader<Db>>,
     pace: Arc<watch::Sender<Pace>>,
@@ -137,6 +140,16 @@ impl Loaders {
             .unwrap_or_else(|| Page::cut(Vec::new(), args)))
     }
 
+    /// Runs the request's execution, telling waiting loads each time it
+    /// settles: see the module documentation.
+    pub async fn paced<F: Future<Output = Response>>(&self, execution: F) -> Response {
+        Paced {
+            execution: std::pin::pin!(execution),
+            pace: Arc::clone(&self.pace),
+        }
+        .await
+    }
+
     /// `totalCount` through a count loader: nothing runs unless it is asked for.
     pub fn total_count<K>(&self, key: K) -> TotalCount
     where
@@ -154,8 +167,9 @@ impl Loaders {
 
 // --- when batches run ------------------------------------------------------------
 
-/// The schema extension that paces the request's `Loaders` (if it has any)
-/// by its execution: see the module documentation.
+/// The schema extension that paces the `Loaders` of a WebSocket connection
+/// (if it has any) by each event's execution. Only the WebSocket schema has
+/// it: an extension slows every field's resolution (`graphql::Served`).
 pub struct Batching;
 
 impl ExtensionFactory for Batching {
@@ -173,25 +187,19 @@ impl Extension for Batching {
         next: NextExecute<'_>,
     ) -> Response {
         match ctx.data_opt::<Loaders>() {
-            Some(loaders) => {
-                Paced {
-                    execution: Box::pin(next.run(ctx, operation_name)),
-                    pace: Arc::clone(&loaders.pace),
-                }
-                .await
-            }
+            Some(loaders) => loaders.paced(next.run(ctx, operation_name)).await,
             None => next.run(ctx, operation_name).await,
         }
     }
 }
 
 /// An execution that reports to its loads when it has settled.
-struct Paced<'a> {
-    execution: BoxFuture<'a, Response>,
+struct Paced<'a, F> {
+    execution: Pin<&'a mut F>,
     pace: Arc<watch::Sender<Pace>>,
 }
 
-impl Paced<'_> {
+impl<F> Paced<'_, F> {
     fn settle(&self) {
         self.pace.send_modify(|p| {
             p.busy = false;
@@ -200,7 +208,7 @@ impl Paced<'_> {
     }
 }
 
-impl Future for Paced<'_> {
+impl<F: Future<Output = Response>> Future for Paced<'_, F> {
     type Output = Response;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
@@ -227,7 +235,7 @@ impl Future for Paced<'_> {
     }
 }
 
-impl Drop for Paced<'_> {
+impl<F> Drop for Paced<'_, F> {
     /// A dropped execution (the client went away) never leaves loads waiting.
     fn drop(&mut self) {
         self.settle();

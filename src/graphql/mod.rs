@@ -66,18 +66,34 @@ pub mod limits {
     pub const DIRECTIVES_PER_FIELD: usize = 5;
 }
 
+/// What a schema serves. Each gets only the hooks it needs: any schema
+/// extension sends every field through async-graphql's extension chain (a
+/// boxed future per field and extension), which cost about 45% of the CPU of
+/// a 100-course page (bench/README.md). Over HTTP the handler maps the errors
+/// and paces the loaders itself, once per request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Served {
+    /// `POST` and `GET /graphql`, with the query limits.
+    Http,
+    /// Introspection-only requests (GraphiQL's schema fetch), which
+    /// async-graphql would otherwise count against the limits.
+    Introspection,
+    /// `/graphql/ws`: subscriptions, with the limits and the hooks that run
+    /// for each event (error mapping, loader pacing, the subscription guard).
+    WebSocket,
+}
+
 /// Builds the schema with its shared data. Per-request data (the `Viewer`,
-/// the `RequestId`) is attached to each request by the HTTP handler.
-/// `limited: false` is only for pure introspection requests (GraphiQL), which
-/// async-graphql would otherwise count against the limits.
+/// the `RequestId`, the `Loaders`) is attached to each request by the HTTP
+/// handler, or to each connection by `ws::connection_init`.
 pub fn build_schema(
     db: DatabaseConnection,
     societies: SocietyCatalog,
     clock: Clock,
     events: EventBus,
-    limited: bool,
+    served: Served,
 ) -> CscSchema {
-    let builder = Schema::build(
+    let mut builder = Schema::build(
         query::Query,
         Mutation::default(),
         subscription::Subscription,
@@ -88,18 +104,27 @@ pub fn build_schema(
     .data(events)
     .data(Viewer::anonymous())
     .register_output_type::<ErrorCode>()
-    .extension(ErrorMapping)
-    .extension(loaders::Batching)
-    .extension(crate::ws::SubscriptionsOnly)
     .limit_recursive_depth(limits::RECURSIVE_DEPTH)
     .limit_directives(limits::DIRECTIVES_PER_FIELD);
-    if limited {
-        builder
+    if served != Served::Introspection {
+        builder = builder
             .limit_depth(limits::DEPTH)
-            .limit_complexity(limits::COMPLEXITY)
-            .finish()
-    } else {
-        builder.finish()
+            .limit_complexity(limits::COMPLEXITY);
+    }
+    if served == Served::WebSocket {
+        builder = builder
+            .extension(ErrorMapping)
+            .extension(loaders::Batching)
+            .extension(crate::ws::SubscriptionsOnly);
+    }
+    builder.finish()
+}
+
+/// Maps every error of a response to the contract's codes, in one place
+/// (`error::to_wire`).
+pub fn map_errors(response: &mut Response) {
+    for err in &mut response.errors {
+        to_wire(err);
     }
 }
 
@@ -115,7 +140,7 @@ pub fn sdl() -> String {
     schema.sdl()
 }
 
-/// Maps every error of a response to the contract's codes, in one place.
+/// `map_errors` for each response of a subscription.
 struct ErrorMapping;
 
 impl ExtensionFactory for ErrorMapping {
@@ -130,13 +155,11 @@ struct ErrorMappingExtension;
 impl Extension for ErrorMappingExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        for err in &mut response.errors {
-            to_wire(err);
-        }
+        map_errors(&mut response);
         response
     }
 
-    /// The same for each response of a subscription (requests over `/graphql/ws`).
+    /// The same for each response of a subscription.
     fn subscribe<'s>(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -145,9 +168,7 @@ impl Extension for ErrorMappingExtension {
     ) -> BoxStream<'s, Response> {
         next.run(ctx, stream)
             .map(|mut response| {
-                for err in &mut response.errors {
-                    to_wire(err);
-                }
+                map_errors(&mut response);
                 response
             })
             .boxed()

@@ -97,22 +97,28 @@ async fn graphiql_introspection_is_exempt_from_the_limits() {
     assert_eq!(data["__schema"]["queryType"]["name"], "Query");
 }
 
+/// The app's state over the test database, with `policy`.
+async fn state_with(app: &TestApp, policy: HttpPolicy) -> AppState {
+    let clock = Clock {
+        fixed_today: Some(today()),
+    };
+    AppState::new(app.db.clone(), app.keys.clone(), clock)
+        .await
+        .unwrap()
+        .with_policy(policy)
+}
+
 #[tokio::test]
 async fn production_hides_the_schema_from_anonymous_callers() {
     let app = TestApp::spawn().await;
-    let state = AppState::new(
-        app.db.clone(),
-        app.keys.clone(),
-        Clock {
-            fixed_today: Some(today()),
+    let state = state_with(
+        &app,
+        HttpPolicy {
+            production: true,
+            ..HttpPolicy::default()
         },
     )
-    .await
-    .unwrap()
-    .with_policy(HttpPolicy {
-        production: true,
-        ..HttpPolicy::default()
-    });
+    .await;
     let router = build_router(state);
     let call = |token: Option<String>| {
         let router = router.clone();
@@ -143,6 +149,49 @@ async fn production_hides_the_schema_from_anonymous_callers() {
         admin["data"]["__schema"]["queryType"]["name"], "Query",
         "{admin}"
     );
+}
+
+/// `GRAPHQL_CONCURRENCY`: past the limit a request waits for a turn, then runs.
+#[tokio::test]
+async fn requests_past_the_concurrency_limit_wait_their_turn() {
+    let app = TestApp::spawn().await;
+    let state = state_with(
+        &app,
+        HttpPolicy {
+            max_concurrent_requests: 2,
+            ..HttpPolicy::default()
+        },
+    )
+    .await;
+    let executions = Arc::clone(&state.executions);
+    let router = build_router(state);
+    let call = || {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({ "query": "{ societies { code } }" }).to_string(),
+            ))
+            .unwrap();
+        router.clone().oneshot(request)
+    };
+    // Both turns taken: the request waits.
+    let held = executions.acquire_many(2).await.unwrap();
+    let mut waiting = tokio::spawn(call());
+    let early = tokio::time::timeout(std::time::Duration::from_millis(300), &mut waiting).await;
+    assert!(early.is_err(), "a request ran past the limit");
+    drop(held);
+    let response = waiting.await.unwrap().unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // Many at once all run, and every turn is given back.
+    let responses = async_graphql::futures_util::future::join_all((0..10).map(|_| call())).await;
+    assert!(
+        responses
+            .iter()
+            .all(|r| r.as_ref().unwrap().status() == StatusCode::OK)
+    );
+    assert_eq!(executions.available_permits(), 2);
 }
 
 #[tokio::test]
@@ -503,21 +552,16 @@ async fn integrating_systems_run_allow_listed_operations_only() {
 #[tokio::test]
 async fn cors_allows_only_the_configured_origins() {
     let app = TestApp::spawn().await;
-    let state = AppState::new(
-        app.db.clone(),
-        app.keys.clone(),
-        Clock {
-            fixed_today: Some(today()),
+    let state = state_with(
+        &app,
+        HttpPolicy {
+            cors_origins: vec![axum::http::HeaderValue::from_static(
+                "https://portal.example.jp",
+            )],
+            ..HttpPolicy::default()
         },
     )
-    .await
-    .unwrap()
-    .with_policy(HttpPolicy {
-        cors_origins: vec![axum::http::HeaderValue::from_static(
-            "https://portal.example.jp",
-        )],
-        ..HttpPolicy::default()
-    });
+    .await;
     let router = build_router(state);
     let preflight = |origin: &'static str| {
         let router = router.clone();

@@ -91,14 +91,15 @@ impl Instance {
         json["data"].clone()
     }
 
-    /// Starts a subscription as `viewer` and waits until it listens.
+    /// Starts a subscription as `viewer` (on the schema of `/graphql/ws`)
+    /// and waits until it listens.
     async fn subscribe(&self, viewer: Viewer, query: &str, variables: Value) -> Events {
         let before = self.state.events.subscriber_count();
         let request = GqlRequest::new(query)
             .variables(Variables::from_json(variables))
             .data(Loaders::new(&self.state.db, &viewer))
             .data(viewer);
-        let mut stream = self.state.schema.execute_stream(request);
+        let mut stream = self.state.ws_schema.execute_stream(request);
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(async move {
             while let Some(response) = stream.next().await {
@@ -388,7 +389,7 @@ async fn anonymous_callers_cannot_hear_application_changes() {
     let node = Instance::on(app.db.clone(), &app).await;
     let mut stream = node
         .state
-        .schema
+        .ws_schema
         .execute_stream(GqlRequest::new(STATUS_CHANGED).data(Viewer::anonymous()));
     let first = tokio::time::timeout(WAIT, stream.next())
         .await
@@ -411,7 +412,7 @@ async fn a_subscription_ends_when_its_token_expires() {
         .data(Loaders::new(&app.db, &viewer))
         .data(viewer)
         .data(TokenExpiry(expiry));
-    let mut stream = node.state.schema.execute_stream(request);
+    let mut stream = node.state.ws_schema.execute_stream(request);
     let first = tokio::time::timeout(WAIT, stream.next())
         .await
         .unwrap()
