@@ -4,8 +4,10 @@
 # `csc serve` on a free loopback port with a fresh SQLite database, seed one
 # published course in an open early call, and run the example as an
 # applicant (twice: the second run finds the registration and the
-# application already there). Every step is bounded in time; the server is
-# stopped on exit.
+# application already there), then the same operations with Apollo Client
+# (src/apollo.ts) and urql (src/urql.ts) in their default settings; the urql
+# run checks that its queries went as GET and its mutation as POST. Every
+# step is bounded in time; the server is stopped on exit.
 #
 # Usage: bash examples/typescript/ci.sh [path/to/csc]   (default target/debug/csc)
 set -euo pipefail
@@ -69,5 +71,10 @@ for run in first second; do
   echo "-- example ($run run)"
   CSC_URL="$url/graphql" CSC_TOKEN="$applicant" timeout 60 npm run --silent start \
     || fail "the example failed"
+done
+for client in apollo urql; do
+  echo "-- $client"
+  CSC_URL="$url/graphql" CSC_TOKEN="$applicant" timeout 60 npm run --silent "$client" \
+    || fail "the $client example failed"
 done
 echo "TypeScript example: ok"
