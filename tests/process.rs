@@ -603,6 +603,7 @@ async fn sigterm_answers_every_accepted_request_then_exits_zero() {
 
     // Half the requests arrive whole just before the signal; the other half
     // are mid-body when it comes, so they are certainly in flight.
+    let sockets_before = socket_count(server.pid());
     let mut streams = Vec::with_capacity(REQUESTS);
     for i in 0..REQUESTS {
         let stream = connect(port).await.expect("connect before the signal");
@@ -613,7 +614,16 @@ async fn sigterm_answers_every_accepted_request_then_exits_zero() {
         write_all(&stream, &bytes).await.expect("send the request");
         streams.push((stream, sent_now));
     }
-    // Let the server accept every connection and read what was sent.
+    // Let the server accept every connection (a connection still in the
+    // kernel's backlog at the signal is reset, not accepted: on a loaded
+    // machine that takes a while) and read what was sent.
+    // Best effort: its pool's connections may come and go meanwhile.
+    let _ = tokio::time::timeout(PATIENCE, async {
+        while socket_count(server.pid()) < sockets_before + REQUESTS {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     signal(server.pid(), "-TERM");
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -650,6 +660,21 @@ async fn sigterm_answers_every_accepted_request_then_exits_zero() {
     assert!(status.success(), "exit status {status}:\n{}", server.log());
     // And nothing is served any more.
     assert!(http(port, "GET", "/healthz", &[], b"").await.is_err());
+}
+
+/// The sockets a process holds open (its listener, its accepted connections
+/// and its database connections).
+fn socket_count(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|fds| {
+            fds.filter_map(Result::ok)
+                .filter(|fd| {
+                    std::fs::read_link(fd.path())
+                        .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"))
+                })
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 // --- hostile requests ---------------------------------------------------------------------
