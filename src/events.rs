@@ -3,27 +3,47 @@
 //! A mutation publishes its events only after its transaction committed
 //! (`publish_after_commit`), so a refused or rolled-back change is never
 //! announced. Each instance delivers its own events to its subscribers at
-//! once; on PostgreSQL it also sends them with `pg_notify`, and a listener
-//! task on every instance (`LISTEN`) hands the other instances' events to
-//! their subscribers, so a deployment behind a load balancer delivers every
-//! event whichever instance took the mutation. On SQLite there is one
-//! instance per database file, and the events stay in the process.
+//! once; on PostgreSQL it also records them in `event_log` and sends the
+//! row with `pg_notify`, in one statement, so every notification names a
+//! stored row. A listener task on every instance (`LISTEN`) hands the other
+//! instances' events to their subscribers, so a deployment behind a load
+//! balancer delivers every event whichever instance took the mutation. On
+//! SQLite there is one instance per database file, and the events stay in
+//! the process (the table exists but stays empty).
 //!
-//! Delivery is at most once: events sent while a listener is reconnecting,
-//! or that a slow subscriber lets pile up past the buffer, are skipped.
+//! When a listener loses its connection it reconnects with backoff, then
+//! reads the log from `CATCH_UP_MARGIN` before the connection was last known
+//! to work (its last notification, or its last catch-up) and delivers, in
+//! id order, the other instances' rows it has not delivered yet, before it
+//! takes new notifications. It remembers the ids of the last
+//! `REMEMBERED_IDS` rows it delivered, so a row both read from the log and
+//! notified is delivered once. Each instance deletes the rows older than
+//! `RETENTION` every `PRUNE_EVERY`.
+//!
+//! What is guaranteed: an event whose publishing statement committed
+//! reaches the subscribers of every instance that is listening, or that
+//! reconnects within `RETENTION`, once. What is not: events of a process
+//! that stopped between its commit and its publish are never sent; a
+//! publish whose statement fails is logged and dropped; a subscriber that
+//! falls more than `BUFFER` events behind skips some; a connection that
+//! dies silently is only noticed when the operating system gives up on it
+//! (its events are still read back, if that is within `RETENTION`); and an
+//! instance of an older version (no log) notifies without a row, so its
+//! events are not caught up on.
 
 use crate::entity::enums::{ApplicationStatus, CyclePhase};
 use crate::entity::{application, course};
-use sea_orm::sqlx::postgres::{PgListener, PgPoolOptions};
+use sea_orm::sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
     QuerySelect, Statement,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
+use tokio::time::Instant;
 use uuid::Uuid;
 
 /// Events a subscriber may fall behind by before it skips some.
@@ -34,9 +54,25 @@ pub const BUFFER: usize = 1024;
 pub const CHANNEL: &str = "csc_events";
 /// Largest NOTIFY payload sent; PostgreSQL refuses 8000 bytes and more.
 const MAX_PAYLOAD: usize = 7000;
+/// The bytes of a notification around its events (`id`, `origin`, keys and
+/// braces) stay under this, so the events of one log row get the rest.
+const NOTICE_OVERHEAD: usize = 150;
 /// PostgreSQL identifiers (channel names included) are at most 63 bytes.
 const MAX_CHANNEL: usize = 63;
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// After a lost connection the log is read from this long before the
+/// connection was last known to work: a row is stamped when its statement
+/// starts, a little before it commits and is notified.
+const CATCH_UP_MARGIN: Duration = Duration::from_secs(5);
+/// How long logged events are kept: longer than any reconnect should take.
+const RETENTION: Duration = Duration::from_secs(60 * 60);
+/// How often each instance deletes the log rows past `RETENTION`.
+const PRUNE_EVERY: Duration = Duration::from_secs(5 * 60);
+/// Log rows whose ids a listener remembers having delivered, so that a row
+/// read again while catching up is not delivered twice. Only the rows of the
+/// last `CATCH_UP_MARGIN` before a loss are read again, far fewer than this.
+const REMEMBERED_IDS: usize = 16_384;
 
 /// Something that changed, in a committed transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,9 +102,13 @@ pub enum Event {
     },
 }
 
-/// One NOTIFY payload: the events of one instance, in order.
+/// One NOTIFY payload: a row of `event_log`, the events of one instance in
+/// order. `id` is missing only from an instance of an older version, which
+/// notifies without logging (during a rolling upgrade).
 #[derive(Serialize, Deserialize)]
-struct Envelope {
+struct Notice {
+    #[serde(default)]
+    id: Option<i64>,
     origin: Uuid,
     events: Vec<Event>,
 }
@@ -113,7 +153,8 @@ impl EventBus {
 
     /// The bus for `db`: on PostgreSQL it listens on the deployment's
     /// channel before returning (so no later notification is missed) and
-    /// keeps listening in a task of its own, on a connection of its own.
+    /// keeps listening in a task of its own, on a connection of its own;
+    /// another task prunes the event log.
     pub async fn connect(db: &DatabaseConnection) -> Result<Self, DbErr> {
         if db.get_database_backend() != DbBackend::Postgres {
             return Ok(Self::local());
@@ -136,21 +177,17 @@ impl EventBus {
             .idle_timeout(None)
             .acquire_timeout(Duration::from_secs(5))
             .connect_lazy_with((*pool.connect_options()).clone());
-        let mut listener = PgListener::connect_with(&listener_pool)
-            .await
-            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
-        listener
-            .listen(&channel)
-            .await
-            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
         let (bus, stopped) = Self::with_channel(Some(channel.clone()));
-        tokio::spawn(listen(
-            listener,
+        let relay = Relay {
+            db: db.clone(),
             channel,
-            bus.inner.sender.clone(),
-            bus.inner.origin,
-            stopped,
-        ));
+            sender: bus.inner.sender.clone(),
+            origin: bus.inner.origin,
+            delivered: RecentIds::new(REMEMBERED_IDS),
+        };
+        let listener = relay.listen_again(&listener_pool).await?;
+        tokio::spawn(listen(listener, listener_pool, relay, stopped.clone()));
+        tokio::spawn(prune_log(db.clone(), stopped));
         Ok(bus)
     }
 
@@ -184,14 +221,23 @@ impl EventBus {
         let Some(channel) = &self.inner.channel else {
             return;
         };
-        for payload in payloads(self.inner.origin, events) {
-            let notify = Statement::from_sql_and_values(
+        let origin = self.inner.origin.to_string();
+        for batch in batches(events) {
+            // One statement: the notification names a row that is stored,
+            // and both happen (at commit) or neither does.
+            let log_and_notify = Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [channel.clone().into(), payload.into()],
+                "WITH logged AS ( \
+                   INSERT INTO event_log (origin, payload, created_at) \
+                   VALUES ($2, $3, now()) RETURNING id \
+                 ) \
+                 SELECT pg_notify($1, json_build_object( \
+                   'id', logged.id, 'origin', $2::text, 'events', $3::json \
+                 )::text) FROM logged",
+                [channel.clone().into(), origin.clone().into(), batch.into()],
             );
-            if let Err(err) = db.execute_raw(notify).await {
-                tracing::error!(error = %err, channel, "could not notify the other instances");
+            if let Err(err) = db.execute_raw(log_and_notify).await {
+                tracing::error!(error = %err, channel, "could not log and notify events for the other instances");
             }
         }
     }
@@ -271,78 +317,286 @@ pub fn channel_name(schema: Option<&str>) -> String {
     }
 }
 
-/// The events as NOTIFY payloads under `MAX_PAYLOAD` bytes each, in order.
-fn payloads(origin: Uuid, events: Vec<Event>) -> Vec<String> {
+/// The events as JSON arrays that each fit one NOTIFY payload with the
+/// notification's own fields, in order; each becomes one log row.
+fn batches(events: Vec<Event>) -> Vec<String> {
+    const LIMIT: usize = MAX_PAYLOAD - NOTICE_OVERHEAD;
     let mut out = Vec::new();
     let mut batch: Vec<Event> = Vec::new();
-    let mut size = 0;
-    // The envelope's own bytes (origin, braces, keys) stay under 100.
-    const ENVELOPE: usize = 100;
+    // The brackets of the array.
+    let mut size = 2;
     for event in events {
         let len = serde_json::to_string(&event).map_or(0, |s| s.len()) + 1;
-        if !batch.is_empty() && ENVELOPE + size + len > MAX_PAYLOAD {
-            out.extend(envelope(origin, std::mem::take(&mut batch)));
-            size = 0;
+        if !batch.is_empty() && size + len > LIMIT {
+            out.extend(to_json(&std::mem::take(&mut batch)));
+            size = 2;
         }
         size += len;
         batch.push(event);
     }
     if !batch.is_empty() {
-        out.extend(envelope(origin, batch));
+        out.extend(to_json(&batch));
     }
     out
 }
 
-fn envelope(origin: Uuid, events: Vec<Event>) -> Option<String> {
-    serde_json::to_string(&Envelope { origin, events })
+fn to_json(events: &[Event]) -> Option<String> {
+    serde_json::to_string(events)
         .inspect_err(|err| tracing::error!(error = %err, "could not serialize events"))
         .ok()
 }
 
-/// Hands the other instances' notifications to this instance's subscribers
-/// until the bus is dropped; reconnects with backoff when the connection
-/// is lost (notifications sent meanwhile are lost with it).
-async fn listen(
-    mut listener: PgListener,
+fn sqlx_err(err: sea_orm::sqlx::Error) -> DbErr {
+    DbErr::Conn(sea_orm::RuntimeErr::SqlxError(err.into()))
+}
+
+/// The ids of the log rows delivered last, at most `capacity` of them: a
+/// row met again (read from the log while catching up, then notified, or
+/// the other way round) is recognised and not delivered twice.
+struct RecentIds {
+    capacity: usize,
+    order: VecDeque<i64>,
+    seen: HashSet<i64>,
+}
+
+impl RecentIds {
+    fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            order: VecDeque::with_capacity(capacity),
+            seen: HashSet::with_capacity(capacity),
+        }
+    }
+
+    /// Records `id`; false when it is already recorded. Past `capacity`
+    /// the oldest id is forgotten.
+    fn insert(&mut self, id: i64) -> bool {
+        if !self.seen.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > self.capacity
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.seen.remove(&oldest);
+        }
+        true
+    }
+}
+
+/// What the listener task hands events to, and where it catches up from.
+struct Relay {
+    /// The application's pool, for reading the log.
+    db: DatabaseConnection,
     channel: String,
     sender: broadcast::Sender<Event>,
+    /// This instance's origin: its own rows and notifications are skipped.
     origin: Uuid,
-    mut stopped: watch::Receiver<()>,
-) {
-    let mut backoff = Duration::from_millis(250);
-    loop {
-        let received = tokio::select! {
-            _ = stopped.changed() => break,
-            received = listener.try_recv() => received,
-        };
-        match received {
-            Ok(Some(notification)) => {
-                backoff = Duration::from_millis(250);
-                match serde_json::from_str::<Envelope>(notification.payload()) {
-                    Ok(envelope) if envelope.origin == origin => {}
-                    Ok(envelope) => {
-                        for event in envelope.events {
-                            let _ = sender.send(event);
-                        }
-                    }
-                    Err(err) => {
-                        tracing::warn!(error = %err, channel, "ignored a notification that is not an event")
-                    }
-                }
-            }
-            // The connection was lost; the next call reconnects and listens again.
-            Ok(None) => tracing::warn!(channel, "event listener lost its connection; reconnecting"),
+    delivered: RecentIds,
+}
+
+impl Relay {
+    /// Hands one notification's events to the subscribers, unless they are
+    /// this instance's own or their log row was delivered already.
+    fn on_notification(&mut self, payload: &str) {
+        match serde_json::from_str::<Notice>(payload) {
+            Ok(notice) if notice.origin == self.origin => {}
+            Ok(Notice {
+                id: Some(id),
+                events,
+                ..
+            }) => self.deliver(id, events),
+            // An older instance's notification: not logged, so no id to check.
+            Ok(Notice {
+                id: None, events, ..
+            }) => self.send(events),
             Err(err) => {
-                tracing::warn!(error = %err, channel, retry_in_ms = backoff.as_millis() as u64, "event listener failed");
-                tokio::select! {
-                    _ = stopped.changed() => break,
-                    () = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                tracing::warn!(error = %err, channel = self.channel, "ignored a notification that is not an event")
             }
         }
     }
-    tracing::debug!(channel, "event listener stopped");
+
+    /// Hands the events of log row `id` over, once.
+    fn deliver(&mut self, id: i64, events: Vec<Event>) {
+        if self.delivered.insert(id) {
+            self.send(events);
+        }
+    }
+
+    fn send(&self, events: Vec<Event>) {
+        for event in events {
+            // An error only means nobody is subscribed here.
+            let _ = self.sender.send(event);
+        }
+    }
+
+    /// A new listener on a new connection from `pool`, listening on the
+    /// channel: from the moment it returns, every committed notification
+    /// reaches it.
+    async fn listen_again(&self, pool: &PgPool) -> Result<PgListener, DbErr> {
+        let mut listener = PgListener::connect_with(pool).await.map_err(sqlx_err)?;
+        // A lost connection is reported (`Ok(None)`) rather than replaced
+        // behind our back: this task replaces it, then catches up.
+        listener.eager_reconnect(false);
+        listener.listen(&self.channel).await.map_err(sqlx_err)?;
+        Ok(listener)
+    }
+
+    /// Delivers, in id order, the other instances' log rows from a little
+    /// before `since` that were not delivered yet; returns how many.
+    async fn catch_up(&mut self, since: Instant) -> Result<usize, DbErr> {
+        let window = since.elapsed() + CATCH_UP_MARGIN;
+        // Ids are taken before commit, so a later id may commit (and be
+        // missed) before an earlier one: read by time, not `id > last`.
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT id, payload FROM event_log \
+                 WHERE created_at >= now() - make_interval(secs => $1) AND origin <> $2 \
+                 ORDER BY id",
+                [window.as_secs_f64().into(), self.origin.to_string().into()],
+            ))
+            .await?;
+        let mut delivered = 0;
+        for row in rows {
+            let id: i64 = row.try_get("", "id")?;
+            let payload: String = row.try_get("", "payload")?;
+            match serde_json::from_str::<Vec<Event>>(&payload) {
+                Ok(events) => {
+                    if self.delivered.insert(id) {
+                        self.send(events);
+                        delivered += 1;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, id, channel = self.channel, "ignored a log row that is not events")
+                }
+            }
+        }
+        Ok(delivered)
+    }
+}
+
+/// Hands the other instances' events to this instance's subscribers until
+/// the bus is dropped. When the connection is lost (or fails) the listener
+/// is dropped; a new one is made with backoff, and once it listens the task
+/// catches up from the log on what it may have missed since the connection
+/// last worked, before it takes new notifications.
+async fn listen(
+    listener: PgListener,
+    pool: PgPool,
+    mut relay: Relay,
+    mut stopped: watch::Receiver<()>,
+) {
+    let mut listener = Some(listener);
+    let mut backoff = FIRST_BACKOFF;
+    // When the connection was last known to be listening: the catch-up
+    // reads the log from a little before it.
+    let mut alive_at = Instant::now();
+    loop {
+        let Some(current) = listener.as_mut() else {
+            let listening_at = Instant::now();
+            let recovered = tokio::select! {
+                _ = stopped.changed() => break,
+                recovered = recover(&mut relay, &pool, alive_at) => recovered,
+            };
+            match recovered {
+                Ok((again, delivered)) => {
+                    tracing::info!(
+                        channel = relay.channel,
+                        delivered,
+                        "event listener reconnected and caught up from the log"
+                    );
+                    listener = Some(again);
+                    alive_at = listening_at;
+                    backoff = FIRST_BACKOFF;
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, channel = relay.channel, retry_in_ms = backoff.as_millis() as u64, "event listener could not reconnect and catch up");
+                    if !pause(&mut stopped, &mut backoff).await {
+                        break;
+                    }
+                }
+            }
+            continue;
+        };
+        let received = tokio::select! {
+            _ = stopped.changed() => break,
+            received = current.try_recv() => received,
+        };
+        match received {
+            Ok(Some(notification)) => {
+                alive_at = Instant::now();
+                relay.on_notification(notification.payload());
+            }
+            Ok(None) => {
+                tracing::warn!(
+                    channel = relay.channel,
+                    "event listener lost its connection; reconnecting"
+                );
+                listener = None;
+            }
+            // Not a clean loss: wait before reconnecting, so that an error
+            // that comes back at once does not spin.
+            Err(err) => {
+                tracing::warn!(error = %err, channel = relay.channel, retry_in_ms = backoff.as_millis() as u64, "event listener failed; reconnecting");
+                listener = None;
+                if !pause(&mut stopped, &mut backoff).await {
+                    break;
+                }
+            }
+        }
+    }
+    tracing::debug!(channel = relay.channel, "event listener stopped");
+}
+
+/// A new listener, once it listens and the events missed since `alive_at`
+/// are delivered; with how many log rows that delivered. On an error the
+/// new listener is dropped, and the next attempt reads from `alive_at` again.
+async fn recover(
+    relay: &mut Relay,
+    pool: &PgPool,
+    alive_at: Instant,
+) -> Result<(PgListener, usize), DbErr> {
+    let listener = relay.listen_again(pool).await?;
+    let delivered = relay.catch_up(alive_at).await?;
+    Ok((listener, delivered))
+}
+
+/// Waits `backoff` and doubles it (up to `MAX_BACKOFF`); false when the bus
+/// was dropped meanwhile.
+async fn pause(stopped: &mut watch::Receiver<()>, backoff: &mut Duration) -> bool {
+    let wait = *backoff;
+    *backoff = (*backoff * 2).min(MAX_BACKOFF);
+    tokio::select! {
+        _ = stopped.changed() => false,
+        () = tokio::time::sleep(wait) => true,
+    }
+}
+
+/// Deletes the log rows older than `RETENTION` every `PRUNE_EVERY` (the
+/// first time at start) until the bus is dropped. Each instance does it:
+/// the delete is cheap (the `created_at` index), and concurrent ones are
+/// harmless. A failure is logged and the next round tries again.
+async fn prune_log(db: DatabaseConnection, mut stopped: watch::Receiver<()>) {
+    let mut every = tokio::time::interval(PRUNE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => break,
+            _ = every.tick() => {}
+        }
+        let prune = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "DELETE FROM event_log WHERE created_at < now() - make_interval(secs => $1)",
+            [RETENTION.as_secs_f64().into()],
+        );
+        match db.execute_raw(prune).await {
+            Ok(done) => tracing::debug!(deleted = done.rows_affected(), "pruned the event log"),
+            Err(err) => tracing::warn!(error = %err, "could not prune the event log"),
+        }
+    }
 }
 
 /// (De)serializes a text enum as its database (and GraphQL) name.
@@ -403,19 +657,90 @@ mod tests {
     }
 
     #[test]
-    fn many_events_are_split_into_payloads_postgres_accepts() {
-        let origin = Uuid::new_v4();
+    fn many_events_are_split_into_batches_a_notification_can_carry() {
         let events: Vec<Event> = (0..2000).map(status).collect();
-        let payloads = payloads(origin, events.clone());
-        assert!(payloads.len() > 1);
+        let batches = batches(events.clone());
+        assert!(batches.len() > 1);
         let mut back = Vec::new();
-        for p in &payloads {
-            assert!(p.len() < 8000, "{} bytes", p.len());
-            let envelope: Envelope = serde_json::from_str(p).unwrap();
-            assert_eq!(envelope.origin, origin);
-            back.extend(envelope.events);
+        for batch in &batches {
+            // What PostgreSQL's json_build_object makes of the largest id
+            // and an origin, around the batch.
+            let notice = format!(
+                r#"{{"id" : {}, "origin" : "{}", "events" : {batch}}}"#,
+                i64::MAX,
+                Uuid::new_v4()
+            );
+            assert!(notice.len() <= MAX_PAYLOAD, "{} bytes", notice.len());
+            let parsed: Notice = serde_json::from_str(&notice).unwrap();
+            assert_eq!(parsed.id, Some(i64::MAX));
+            back.extend(parsed.events);
         }
         assert_eq!(back, events);
+    }
+
+    #[test]
+    fn a_notification_without_an_id_is_still_understood() {
+        let origin = Uuid::new_v4();
+        let old = format!(r#"{{"origin":"{origin}","events":[]}}"#);
+        let notice: Notice = serde_json::from_str(&old).unwrap();
+        assert_eq!((notice.id, notice.origin), (None, origin));
+    }
+
+    #[test]
+    fn recent_ids_recognise_an_id_met_again() {
+        let mut ids = RecentIds::new(3);
+        assert!(ids.insert(10));
+        assert!(ids.insert(12));
+        assert!(!ids.insert(10));
+        assert!(ids.insert(11));
+        assert!(!ids.insert(12));
+        assert!(!ids.insert(11));
+    }
+
+    #[test]
+    fn recent_ids_forget_the_oldest_past_their_capacity() {
+        let mut ids = RecentIds::new(3);
+        for id in 1..=4 {
+            assert!(ids.insert(id));
+        }
+        assert_eq!(ids.order.len(), 3);
+        assert_eq!(ids.seen.len(), 3);
+        // 1 was forgotten, 2..=4 are remembered.
+        assert!(!ids.insert(4));
+        assert!(!ids.insert(2));
+        assert!(ids.insert(1));
+        // Recording 1 again pushed 2 out.
+        assert!(ids.insert(2));
+    }
+
+    #[tokio::test]
+    async fn a_relay_delivers_a_log_row_once_and_skips_its_own_origin() {
+        let bus = EventBus::local();
+        let mut subscriber = bus.subscribe();
+        let mut relay = Relay {
+            db: DatabaseConnection::default(),
+            channel: CHANNEL.to_owned(),
+            sender: bus.inner.sender.clone(),
+            origin: bus.inner.origin,
+            delivered: RecentIds::new(8),
+        };
+        let other = Uuid::new_v4();
+        let notice = |id: i64, origin: Uuid, event: Event| {
+            format!(
+                r#"{{"id" : {id}, "origin" : "{origin}", "events" : {}}}"#,
+                serde_json::to_string(&vec![event]).unwrap()
+            )
+        };
+        relay.on_notification(&notice(1, other, status(1)));
+        relay.on_notification(&notice(1, other, status(1)));
+        relay.deliver(1, vec![status(1)]);
+        relay.on_notification(&notice(2, bus.inner.origin, status(2)));
+        relay.on_notification("not json");
+        relay.deliver(3, vec![status(3)]);
+        relay.on_notification(&notice(3, other, status(3)));
+        assert_eq!(subscriber.recv().await.unwrap(), status(1));
+        assert_eq!(subscriber.recv().await.unwrap(), status(3));
+        assert!(subscriber.try_recv().is_err());
     }
 
     #[test]

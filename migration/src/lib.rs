@@ -9,6 +9,7 @@ mod dialect;
 mod m0001_schema;
 mod m0002_idempotency;
 mod m0003_indexes;
+mod m0004_event_log;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_schema::Migration),
             Box::new(m0002_idempotency::Migration),
             Box::new(m0003_indexes::Migration),
+            Box::new(m0004_event_log::Migration),
         ]
     }
 }

@@ -43,7 +43,7 @@ use csc::entity::{
 use csc::graphql::ids;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, Set, Statement,
+    FromQueryResult, IntoActiveModel, JsonValue, PaginatorTrait, QueryFilter, Set, Statement,
 };
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -1526,7 +1526,23 @@ async fn snapshot(app: &TestApp) -> Snapshot {
     dump(db, society::Entity, &mut s).await;
     dump(db, study_abroad::Entity, &mut s).await;
     dump(db, trainee::Entity, &mut s).await;
+    dump_event_log(db, &mut s).await;
     s
+}
+
+/// The announced events (PostgreSQL only; empty on SQLite): a refused call
+/// announces nothing. It has no entity, so it is read in SQL.
+async fn dump_event_log(db: &DatabaseConnection, into: &mut Snapshot) {
+    let sql = "SELECT id, origin, payload FROM event_log ORDER BY id";
+    let rows: Vec<String> =
+        JsonValue::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
+            .all(db)
+            .await
+            .unwrap()
+            .iter()
+            .map(Value::to_string)
+            .collect();
+    into.insert("event_log", rows);
 }
 
 /// The tables whose rows differ between two snapshots.

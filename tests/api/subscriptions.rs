@@ -22,13 +22,15 @@ use csc::graphql::loaders::Loaders;
 use csc::graphql::subscription::TokenExpiry;
 use csc::startup::{AppState, build_router};
 use http_body_util::BodyExt;
+use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, Database, DatabaseConnection, DbBackend,
     EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set, Statement,
 };
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tower::ServiceExt;
 
 const STATUS_CHANGED: &str =
@@ -258,6 +260,11 @@ async fn changes(events: &mut Events, n: usize) -> Vec<(String, String)> {
 
 /// A second pool on the PostgreSQL schema of `app`: another instance's view.
 async fn same_schema(app: &TestApp, url: &str) -> DatabaseConnection {
+    same_schema_via(app, url, None).await
+}
+
+/// Like `same_schema`, with every connection through `link` when given.
+async fn same_schema_via(app: &TestApp, url: &str, link: Option<&Link>) -> DatabaseConnection {
     let row = app
         .db
         .query_one_raw(Statement::from_string(
@@ -274,7 +281,72 @@ async fn same_schema(app: &TestApp, url: &str) -> DatabaseConnection {
     };
     let mut options = csc::db::options(&config);
     options.set_schema_search_path(schema);
+    if let Some(link) = link {
+        let port = link.addr.port();
+        options.map_sqlx_postgres_opts(move |o| o.host("127.0.0.1").port(port));
+    }
     Database::connect(options).await.unwrap()
+}
+
+/// A TCP relay to the PostgreSQL server of a URL that a test can cut, like
+/// a network failure: `cut` drops every connection through it and refuses
+/// new ones until `restore`.
+struct Link {
+    addr: SocketAddr,
+    open: watch::Sender<bool>,
+}
+
+impl Link {
+    async fn to(url: &str) -> Self {
+        let target: PgConnectOptions = url.parse().expect("a PostgreSQL URL");
+        let upstream = format!("{}:{}", target.get_host(), target.get_port());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (open, state) = watch::channel(true);
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let mut state = state.clone();
+                if !*state.borrow() {
+                    // Refused: the client sees its connection closed.
+                    continue;
+                }
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = state.wait_for(|open| !open) => {}
+                    }
+                });
+            }
+        });
+        Self { addr, open }
+    }
+
+    fn cut(&self) {
+        self.open.send_replace(false);
+    }
+
+    fn restore(&self) {
+        self.open.send_replace(true);
+    }
+}
+
+/// The backends listening on `channel` (the instances' listeners).
+async fn listeners(db: &DatabaseConnection, channel: &str) -> Vec<i32> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pid FROM pg_stat_activity WHERE query LIKE $1",
+            [format!("LISTEN \"{channel}\"%").into()],
+        ))
+        .await
+        .unwrap();
+    let mut pids: Vec<i32> = rows.iter().map(|r| r.try_get("", "pid").unwrap()).collect();
+    pids.sort();
+    pids
 }
 
 // --- who hears what --------------------------------------------------------------
@@ -742,6 +814,111 @@ async fn a_listener_that_lost_its_connection_listens_again() {
         changes(&mut board_on_b, 1).await,
         vec![expect(&one, "NOT_ADOPTED")]
     );
+}
+
+#[tokio::test]
+async fn a_listener_that_was_cut_off_catches_up_on_every_event_it_missed() {
+    let Some(url) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        println!("skipped: listeners exist on PostgreSQL only (set TEST_DATABASE_URL)");
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let s = selection(&app, 2).await;
+    let one = applied(&app, "doctor-1", s.medicine).await;
+    let two = applied(&app, "doctor-2", s.medicine).await;
+    let three = applied(&app, "doctor-3", s.medicine).await;
+    let four = applied(&app, "doctor-4", s.pediatrics).await;
+    let a = Instance::on(app.db.clone(), &app).await;
+    // B reaches the database through a link the test can cut.
+    let link = Link::to(&url).await;
+    let b = Instance::on(same_schema_via(&app, &url, Some(&link)).await, &app).await;
+    let channel = b.state.events.channel().unwrap().to_owned();
+    let mut board_on_b = b
+        .subscribe(viewer(&app, &app.admin()).await, STATUS_CHANGED, json!({}))
+        .await;
+    let society = app.society(InternalMedicine);
+
+    // Before the cut an event reaches B live. It is in the log B reads
+    // when it catches up, and must not be delivered again.
+    a.data(
+        Some(&app.applicant("doctor-3")),
+        WITHDRAW,
+        json!({ "id": three }),
+    )
+    .await;
+    assert_eq!(
+        changes(&mut board_on_b, 1).await,
+        vec![expect(&three, "WITHDRAWN")]
+    );
+
+    // Cut B off; wait until the server has let go of B's listener (the
+    // test's own instance and A still listen).
+    let before = listeners(&app.db, &channel).await;
+    assert_eq!(before.len(), 3, "{before:?}");
+    link.cut();
+    tokio::time::timeout(WAIT, async {
+        while listeners(&app.db, &channel).await.len() != 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("B's listener is gone");
+
+    // Three decisions through A while B cannot hear them.
+    a.data(
+        Some(&society),
+        DECIDE,
+        json!({ "id": one, "d": "NOT_ADOPT" }),
+    )
+    .await;
+    a.data(Some(&society), DECIDE, json!({ "id": two, "d": "ADOPT" }))
+        .await;
+    a.data(
+        Some(&app.society(Pediatrics)),
+        DECIDE,
+        json!({ "id": four, "d": "ADOPT" }),
+    )
+    .await;
+    board_on_b.assert_quiet().await;
+
+    // B reconnects and catches up: each missed event once, in order, and
+    // the event it heard before the cut not again.
+    link.restore();
+    assert_eq!(
+        changes(&mut board_on_b, 3).await,
+        vec![
+            expect(&one, "NOT_ADOPTED"),
+            expect(&two, "ADOPTED"),
+            expect(&four, "ADOPTED"),
+        ]
+    );
+    board_on_b.assert_quiet().await;
+    tokio::time::timeout(WAIT, async {
+        while listeners(&app.db, &channel).await.len() != 3 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("B listens again");
+
+    // And B hears live again, once.
+    let mut phases_on_b = b
+        .subscribe(Viewer::anonymous(), PHASE_CHANGED, json!({}))
+        .await;
+    a.data(
+        Some(&app.admin()),
+        "mutation($y: Int!) { finalizeSelection(year: $y) { phase } }",
+        json!({ "y": YEAR }),
+    )
+    .await;
+    assert_eq!(
+        phases_on_b.next_data("cyclePhaseChanged").await,
+        json!({ "year": YEAR, "phase": "SELECTION_FINALIZED" })
+    );
+    phases_on_b.assert_quiet().await;
 }
 
 // --- the WebSocket endpoint ----------------------------------------------------------
