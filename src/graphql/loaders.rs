@@ -422,10 +422,10 @@ impl Loader<ApplicantId> for Db {
     type Error = DbErr;
 
     async fn load(&self, keys: &[ApplicantId]) -> Result<HashMap<ApplicantId, Self::Value>, DbErr> {
-        let select = applicant::Entity::find().filter(visibility::applicants(&self.viewer));
-        let rows = self
-            .rows_in(select, applicant::Column::Id, keys.iter().map(|k| k.0))
-            .await?;
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let select =
+            applicant::Entity::find().filter(visibility::applicants_among(&self.viewer, &ids));
+        let rows = self.rows_in(select, applicant::Column::Id, ids).await?;
         Ok(index(rows, |m| ApplicantId(m.id)))
     }
 }
