@@ -10,6 +10,7 @@ mod m0001_schema;
 mod m0002_idempotency;
 mod m0003_indexes;
 mod m0004_event_log;
+mod m0005_application_pages;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_idempotency::Migration),
             Box::new(m0003_indexes::Migration),
             Box::new(m0004_event_log::Migration),
+            Box::new(m0005_application_pages::Migration),
         ]
     }
 }
