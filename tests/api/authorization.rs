@@ -291,14 +291,7 @@ async fn training_course(app: &TestApp, title: &str, field: FieldCode, inst: i64
     let id = app
         .insert_course(title, field, inst, CourseStatus::Published)
         .await;
-    let mut row = course::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
-    row.year = Set(TRAINING_YEAR);
-    row.update(&app.db).await.unwrap();
+    app.set_course_year(id, TRAINING_YEAR).await;
     id
 }
 
@@ -326,23 +319,9 @@ async fn enrol(app: &TestApp, sub: &str, license: &str, course_id: i64) -> Enrol
     .await
     .unwrap()
     .id;
-    let trainee = trainee::ActiveModel {
-        applicant_id: Set(applicant),
-        course_id: Set(course_id),
-        application_id: Set(application),
-        started_on: Set(date(TRAINING_YEAR, 4, 1)),
-        research_effort_percent: Set(None),
-        graduate_school: Set(None),
-        board_certified_on: Set(None),
-        degree: Set(DegreeStatus::None),
-        completion_confirmed_on: Set(None),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap()
-    .id;
+    let trainee = app
+        .insert_trainee_from(applicant, course_id, application, date(TRAINING_YEAR, 4, 1))
+        .await;
     Enrolled {
         applicant,
         application,

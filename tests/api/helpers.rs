@@ -362,11 +362,23 @@ impl TestApp {
         course_id: i64,
         application_id: i64,
     ) -> i64 {
+        self.insert_trainee_from(applicant_id, course_id, application_id, date(YEAR, 4, 1))
+            .await
+    }
+
+    /// A trainee who started on `started_on` (another intake than YEAR's).
+    pub async fn insert_trainee_from(
+        &self,
+        applicant_id: i64,
+        course_id: i64,
+        application_id: i64,
+        started_on: NaiveDate,
+    ) -> i64 {
         trainee::ActiveModel {
             applicant_id: Set(applicant_id),
             course_id: Set(course_id),
             application_id: Set(application_id),
-            started_on: Set(date(YEAR, 4, 1)),
+            started_on: Set(started_on),
             research_effort_percent: Set(None),
             graduate_school: Set(None),
             board_certified_on: Set(None),
@@ -379,6 +391,30 @@ impl TestApp {
         .await
         .unwrap()
         .id
+    }
+
+    /// Moves a course to another intake year.
+    pub async fn set_course_year(&self, id: i64, year: i32) {
+        course::ActiveModel {
+            id: Set(id),
+            year: Set(year),
+            ..Default::default()
+        }
+        .update(&self.db)
+        .await
+        .unwrap();
+    }
+
+    /// Moves an application to another recruitment year.
+    pub async fn set_application_year(&self, id: i64, year: i32) {
+        application::ActiveModel {
+            id: Set(id),
+            year: Set(year),
+            ..Default::default()
+        }
+        .update(&self.db)
+        .await
+        .unwrap();
     }
 
     pub async fn insert_annual_report(&self, course_id: i64, institution_id: i64) -> i64 {

@@ -4,9 +4,7 @@
 
 use crate::helpers::{TestApp, YEAR, date, error_code, error_field, gid};
 use csc::entity::enums::{ApplicationStatus, CourseStatus, FieldCode};
-use csc::entity::{
-    annual_report, annual_report_entry, annual_report_version, application, course, trainee,
-};
+use csc::entity::{annual_report, annual_report_entry, annual_report_version, trainee};
 use csc::graphql::ids;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, PaginatorTrait, Set};
 use serde_json::{Value, json};
@@ -87,8 +85,8 @@ async fn world() -> World {
             CourseStatus::Published,
         )
         .await;
-    set_course_year(&app, course, COURSE_YEAR).await;
-    set_course_year(&app, other_course, COURSE_YEAR).await;
+    app.set_course_year(course, COURSE_YEAR).await;
+    app.set_course_year(other_course, COURSE_YEAR).await;
     let mut enrolled = Vec::new();
     for (i, course_id) in [course, course, other_course].into_iter().enumerate() {
         let applicant = app
@@ -97,14 +95,7 @@ async fn world() -> World {
         let application = app
             .insert_application(applicant, course_id, ApplicationStatus::Adopted)
             .await;
-        let mut row = application::Entity::find_by_id(application)
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap()
-            .into_active_model();
-        row.year = Set(COURSE_YEAR);
-        row.update(&app.db).await.unwrap();
+        app.set_application_year(application, COURSE_YEAR).await;
         let id = app.insert_trainee(applicant, course_id, application).await;
         let mut row = trainee::Entity::find_by_id(id)
             .one(&app.db)
@@ -124,17 +115,6 @@ async fn world() -> World {
         trainees: [enrolled[0], enrolled[1]],
         stranger: enrolled[2],
     }
-}
-
-async fn set_course_year(app: &TestApp, id: i64, year: i32) {
-    let mut row = course::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
-    row.year = Set(year);
-    row.update(&app.db).await.unwrap();
 }
 
 fn entry(trainee: i64, effort: Option<i32>, progress: &str) -> Value {

@@ -14,7 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use csc::auth::TokenKeys;
 use csc::entity::enums::{ApplicationStatus, CourseStatus, CyclePhase, FieldCode};
-use csc::entity::{application, course, recruitment_cycle, trainee};
+use csc::entity::{course, recruitment_cycle, trainee};
 use csc::graphql::context::Clock;
 use csc::graphql::ids;
 use csc::startup::{AppState, build_router};
@@ -629,35 +629,15 @@ async fn course_of_2024_with_a_trainee(app: &TestApp) -> (i64, i64, i64) {
             CourseStatus::Published,
         )
         .await;
-    let mut row = course::Entity::find_by_id(course)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
-    row.year = Set(2024);
-    row.update(&app.db).await.unwrap();
+    app.set_course_year(course, 2024).await;
     let doctor = app.insert_applicant("trainee-1", "1000100").await;
     let application = app
         .insert_application(doctor, course, ApplicationStatus::Adopted)
         .await;
-    let mut row = application::Entity::find_by_id(application)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
-    row.year = Set(2024);
-    row.update(&app.db).await.unwrap();
-    let trainee = app.insert_trainee(doctor, course, application).await;
-    let mut row = trainee::Entity::find_by_id(trainee)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
-    row.started_on = Set(date(2024, 4, 1));
-    row.update(&app.db).await.unwrap();
+    app.set_application_year(application, 2024).await;
+    let trainee = app
+        .insert_trainee_from(doctor, course, application, date(2024, 4, 1))
+        .await;
     (hospital, course, trainee)
 }
 

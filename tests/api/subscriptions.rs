@@ -644,13 +644,21 @@ async fn finalizing_announces_the_phase_and_every_settled_application_once() {
 
 // --- two instances on one database ------------------------------------------------
 
+/// `TEST_DATABASE_URL`, or `None` after saying why the test is skipped:
+/// only PostgreSQL carries events between instances.
+fn postgres_url(why: &str) -> Option<String> {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        println!("skipped: {why} (set TEST_DATABASE_URL)");
+    }
+    url
+}
+
 #[tokio::test]
 async fn an_event_reaches_the_subscribers_of_another_instance() {
-    let Some(url) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        println!("skipped: instances share events through PostgreSQL only (set TEST_DATABASE_URL)");
+    let Some(url) = postgres_url("instances share events through PostgreSQL only") else {
         return;
     };
     let app = TestApp::spawn().await;
@@ -750,11 +758,7 @@ async fn an_event_reaches_the_subscribers_of_another_instance() {
 
 #[tokio::test]
 async fn a_listener_that_lost_its_connection_listens_again() {
-    let Some(url) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        println!("skipped: listeners exist on PostgreSQL only (set TEST_DATABASE_URL)");
+    let Some(url) = postgres_url("listeners exist on PostgreSQL only") else {
         return;
     };
     let app = TestApp::spawn().await;
@@ -818,11 +822,7 @@ async fn a_listener_that_lost_its_connection_listens_again() {
 
 #[tokio::test]
 async fn a_listener_that_was_cut_off_catches_up_on_every_event_it_missed() {
-    let Some(url) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        println!("skipped: listeners exist on PostgreSQL only (set TEST_DATABASE_URL)");
+    let Some(url) = postgres_url("listeners exist on PostgreSQL only") else {
         return;
     };
     let app = TestApp::spawn().await;

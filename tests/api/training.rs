@@ -164,23 +164,8 @@ async fn insert_trainee(app: &TestApp, year: i32, course_id: i64, sub: &str, lic
     .await
     .unwrap()
     .id;
-    trainee::ActiveModel {
-        applicant_id: Set(applicant_id),
-        course_id: Set(course_id),
-        application_id: Set(application_id),
-        started_on: Set(date(year, 4, 1)),
-        research_effort_percent: Set(None),
-        graduate_school: Set(None),
-        board_certified_on: Set(None),
-        degree: Set(DegreeStatus::None),
-        completion_confirmed_on: Set(None),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap()
-    .id
+    app.insert_trainee_from(applicant_id, course_id, application_id, date(year, 4, 1))
+        .await
 }
 
 async fn setup(app: &TestApp, year: i32, rules: Rules) -> Setup {
