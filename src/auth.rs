@@ -7,8 +7,9 @@
 
 use crate::config::{AuthConfig, MIN_SECRET_BYTES};
 use crate::entity::enums::{FieldCode, Role};
-use crate::entity::{applicant, institution, society};
+use crate::entity::{applicant, institution};
 use crate::error::{AppError, AppResult};
+use crate::graphql::context::SocietyCatalog;
 use crate::graphql::ids;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sea_orm::{ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
@@ -249,7 +250,11 @@ impl Viewer {
 
 /// Turns verified claims into a viewer, checking each role's scope.
 #[tracing::instrument(skip_all, fields(role = %claims.role))]
-pub async fn viewer_from_claims(db: &DatabaseConnection, claims: Claims) -> AppResult<Viewer> {
+pub async fn viewer_from_claims(
+    db: &DatabaseConnection,
+    societies: &SocietyCatalog,
+    claims: Claims,
+) -> AppResult<Viewer> {
     let role = Role::try_from_value(&claims.role).map_err(|_| AppError::Unauthenticated)?;
     if claims.sub.is_empty() || claims.sub.len() > 255 {
         return Err(AppError::Unauthenticated);
@@ -279,15 +284,10 @@ pub async fn viewer_from_claims(db: &DatabaseConnection, claims: Claims) -> AppR
             let code = claims.society.as_deref().unwrap_or_default();
             let field = FieldCode::try_from_value(&code.to_owned())
                 .map_err(|_| AppError::Unauthenticated)?;
-            let id = society::Entity::find()
-                .select_only()
-                .column(society::Column::Id)
-                .filter(society::Column::Code.eq(field))
-                .into_tuple::<i64>()
-                .one(db)
-                .await?;
+            // From the catalog loaded at start: no statement per request.
+            let society = societies.by_code(field).ok_or(AppError::Unauthenticated)?;
             viewer.society = Some(field);
-            viewer.society_id = Some(id.ok_or(AppError::Unauthenticated)?);
+            viewer.society_id = Some(society.id);
         }
         Role::Institution => {
             let id = claims
@@ -320,6 +320,7 @@ pub async fn viewer_from_claims(db: &DatabaseConnection, claims: Claims) -> AppR
 pub async fn authenticate(
     db: &DatabaseConnection,
     keys: &TokenKeys,
+    societies: &SocietyCatalog,
     header: Option<&str>,
 ) -> AppResult<Viewer> {
     let Some(value) = header else {
@@ -332,7 +333,7 @@ pub async fn authenticate(
         .filter(|t| !t.is_empty())
         .ok_or(AppError::Unauthenticated)?;
     let claims = keys.verify(token)?;
-    viewer_from_claims(db, claims).await
+    viewer_from_claims(db, societies, claims).await
 }
 
 #[cfg(test)]

@@ -95,14 +95,15 @@ async fn run(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    let viewer = match auth::authenticate(&state.db, &state.keys, authorization).await {
-        Ok(viewer) => viewer,
-        Err(AppError::Unauthenticated) => return unauthenticated(&request_id),
-        Err(err) => {
-            tracing::error!(request_id, error = %err, "authentication failed");
-            return internal(&request_id);
-        }
-    };
+    let viewer =
+        match auth::authenticate(&state.db, &state.keys, &state.societies, authorization).await {
+            Ok(viewer) => viewer,
+            Err(AppError::Unauthenticated) => return unauthenticated(&request_id),
+            Err(err) => {
+                tracing::error!(request_id, error = %err, "authentication failed");
+                return internal(&request_id);
+            }
+        };
     let caller = idempotency::caller_key(&viewer);
     let anonymous = viewer.role.is_none();
     let reads = Arc::new(PersonalDataReads::default());

@@ -83,6 +83,8 @@ pub struct AppState {
     pub allowlist: Arc<Allowlist>,
     /// Live updates for subscriptions; on PostgreSQL shared by every instance.
     pub events: EventBus,
+    /// The 19 societies, for SOCIETY tokens.
+    pub societies: SocietyCatalog,
 }
 
 impl AppState {
@@ -104,6 +106,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             allowlist: Arc::new(Allowlist::default()),
             events,
+            societies,
         })
     }
 

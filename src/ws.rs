@@ -7,6 +7,7 @@
 use crate::auth::{self, Viewer};
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::audit::{self, PersonalDataReads};
+use crate::graphql::context::SocietyCatalog;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::subscription::TokenExpiry;
 use crate::startup::{AppState, BODY_LIMIT_BYTES};
@@ -39,10 +40,11 @@ pub async fn graphql_ws(
                 db,
                 keys,
                 ws_schema,
+                societies,
                 ..
             } = state;
             GraphQLWebSocket::new(socket, ws_schema, protocol)
-                .on_connection_init(move |payload| connection_init(db, keys, payload))
+                .on_connection_init(move |payload| connection_init(db, keys, societies, payload))
                 .serve()
         })
 }
@@ -51,6 +53,7 @@ pub async fn graphql_ws(
 pub async fn connection_init(
     db: DatabaseConnection,
     keys: auth::TokenKeys,
+    societies: SocietyCatalog,
     payload: serde_json::Value,
 ) -> async_graphql::Result<Data> {
     let authorization = payload
@@ -61,7 +64,7 @@ pub async fn connection_init(
         })
         // A value that is not a string is a bad token, never anonymous.
         .map(|(_, value)| value.as_str().unwrap_or("\u{0}"));
-    let viewer = match auth::authenticate(&db, &keys, authorization).await {
+    let viewer = match auth::authenticate(&db, &keys, &societies, authorization).await {
         Ok(viewer) => viewer,
         Err(AppError::Unauthenticated) => {
             return Err(refusal(

@@ -15,7 +15,7 @@ use csc::entity::{
     annual_report, applicant, application, audit_event, course, general_application, institution,
     recruitment_cycle, society, trainee,
 };
-use csc::graphql::context::Clock;
+use csc::graphql::context::{Clock, SocietyCatalog};
 use csc::graphql::ids;
 use csc::startup::{AppState, build_router};
 use http_body_util::BodyExt;
@@ -45,6 +45,7 @@ pub struct TestApp {
     pub router: Router,
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
+    pub societies: SocietyCatalog,
     sqlite_file: Option<PathBuf>,
 }
 
@@ -77,10 +78,12 @@ impl TestApp {
         let state = AppState::new(db.clone(), keys.clone(), clock)
             .await
             .expect("build the app state");
+        let societies = state.societies.clone();
         Self {
             router: build_router(state),
             db,
             keys,
+            societies,
             sqlite_file,
         }
     }

@@ -153,9 +153,14 @@ impl Events {
 // --- fixtures --------------------------------------------------------------------
 
 async fn viewer(app: &TestApp, token: &str) -> Viewer {
-    auth::authenticate(&app.db, &app.keys, Some(&format!("Bearer {token}")))
-        .await
-        .expect("a valid test token")
+    auth::authenticate(
+        &app.db,
+        &app.keys,
+        &app.societies,
+        Some(&format!("Bearer {token}")),
+    )
+    .await
+    .expect("a valid test token")
 }
 
 async fn cycle_in(app: &TestApp, phase: CyclePhase) {
