@@ -107,16 +107,22 @@ async fn run(
     let caller = idempotency::caller_key(&viewer);
     let anonymous = viewer.role.is_none();
     let reads = Arc::new(PersonalDataReads::default());
-    let loaders = Loaders::new(&state.db, &viewer);
     let mut request = request
         .data(viewer.clone())
         .data(Arc::clone(&reads))
-        .data(RequestId(request_id.clone()))
-        .data(loaders.clone());
+        .data(RequestId(request_id.clone()));
     if state.policy.production && anonymous {
         request = request.disable_introspection();
     }
     let operation = inspect(&mut request);
+    // A query reads each key once and takes the rows its pages joined in;
+    // a mutation's result must see the mutation's own writes.
+    let loaders = if operation.kind == Some(OperationType::Query) {
+        Loaders::for_query(&state.db, &viewer)
+    } else {
+        Loaders::new(&state.db, &viewer)
+    };
+    request.data.insert(loaders.clone());
     let operation_name = request.operation_name.clone();
     if let Some(client) = &viewer.client
         && state.allowlist.name_of(&request.query).is_none()

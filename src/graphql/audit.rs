@@ -9,8 +9,11 @@ use crate::entity::audit_event;
 use crate::entity::enums::{AuditOutcome, Role};
 use crate::error::{AppResult, ErrorCode};
 use async_graphql::{Context, ID, Object, Result};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{ArrayType, Expr};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Set,
+    Statement,
+};
 
 #[derive(Clone)]
 pub struct AuditEvent(pub audit_event::Model);
@@ -172,12 +175,36 @@ pub async fn record_personal_reads(
         "read personal data ({})",
         operation.unwrap_or("anonymous operation")
     );
-    let rows = applicant_ids.iter().map(|id| audit_event::ActiveModel {
+    let targets = applicant_ids
+        .iter()
+        .map(|id| ids::encode(ids::APPLICANT, *id).to_string());
+    if conn.get_database_backend() == DbBackend::Postgres {
+        // The targets as one array: PostgreSQL binds 7 parameters rather
+        // than 7 per row (700 for a page of 100), about half the time.
+        let targets: Vec<sea_orm::Value> = targets.map(Into::into).collect();
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO audit_events (at, role, subject, operation, target_id, outcome, summary) \
+             SELECT $1, $2, $3, $4, target_id, $5, $6 FROM unnest($7::text[]) AS target_id",
+            [
+                now.into(),
+                viewer.role.map(|r| r.to_value()).into(),
+                viewer.subject.clone().into(),
+                READ_PERSONAL_DATA.into(),
+                AuditOutcome::Ok.to_value().into(),
+                summary.into(),
+                sea_orm::Value::Array(ArrayType::String, Some(Box::new(targets))),
+            ],
+        );
+        conn.execute_raw(statement).await?;
+        return Ok(());
+    }
+    let rows = targets.map(|target| audit_event::ActiveModel {
         at: Set(now),
         role: Set(viewer.role),
         subject: Set(viewer.subject.clone()),
-        operation: Set("readPersonalData".to_owned()),
-        target_id: Set(Some(ids::encode(ids::APPLICANT, *id).to_string())),
+        operation: Set(READ_PERSONAL_DATA.to_owned()),
+        target_id: Set(Some(target)),
         outcome: Set(AuditOutcome::Ok),
         summary: Set(summary.clone()),
         ..Default::default()
@@ -185,3 +212,5 @@ pub async fn record_personal_reads(
     audit_event::Entity::insert_many(rows).exec(conn).await?;
     Ok(())
 }
+
+const READ_PERSONAL_DATA: &str = "readPersonalData";

@@ -41,7 +41,7 @@ use crate::entity::{
     trainee,
 };
 use async_graphql::Response;
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use async_graphql::futures_util::future::BoxFuture;
 use sea_orm::sea_query::{Expr, Func, Query};
@@ -63,8 +63,9 @@ use tokio::sync::watch;
 /// clone shares the batches (the handler keeps one to pace the execution).
 #[derive(Clone)]
 pub struct Loaders {
-    loader: Arc<DataLoader<Db>>,
+    loader: Arc<DataLoader<Db, HashMapCache>>,
     pace: Arc<watch::Sender<Pace>>,
+    caching: bool,
 }
 
 /// What every batch reads with: the pool and the request's viewer.
@@ -83,7 +84,36 @@ struct Pace {
 }
 
 impl Loaders {
+    /// Loaders without a cache: every read sees the writes before it (a
+    /// mutation's result, each event of a subscription).
     pub fn new(db: &DatabaseConnection, viewer: &Viewer) -> Self {
+        Self::build(db, viewer, false)
+    }
+
+    /// Loaders for a query: each key is read at most once per request, and
+    /// a page may hand over the related rows it read in its own statement
+    /// (`feed`, `graphql::joined`).
+    pub fn for_query(db: &DatabaseConnection, viewer: &Viewer) -> Self {
+        Self::build(db, viewer, true)
+    }
+
+    /// Whether these loaders keep what they read (and so take `feed`).
+    pub fn caches(&self) -> bool {
+        self.caching
+    }
+
+    /// Rows read elsewhere, served to later loads of their keys.
+    pub async fn feed<K>(&self, values: impl IntoIterator<Item = (K, <Db as Loader<K>>::Value)>)
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        Db: Loader<K, Error = DbErr>,
+    {
+        if self.caching {
+            self.loader.feed_many(values).await;
+        }
+    }
+
+    fn build(db: &DatabaseConnection, viewer: &Viewer, caching: bool) -> Self {
         let db = Db {
             db: db.clone(),
             viewer: viewer.clone(),
@@ -103,9 +133,12 @@ impl Loaders {
                 load.await;
             })
         };
+        let loader = DataLoader::with_cache(db, spawn_when_settled, HashMapCache::default());
+        loader.enable_all_cache(caching);
         Self {
-            loader: Arc::new(DataLoader::new(db, spawn_when_settled).delay(Duration::ZERO)),
+            loader: Arc::new(loader.delay(Duration::ZERO)),
             pace,
+            caching,
         }
     }
 
@@ -888,8 +921,10 @@ impl Loader<TraineeOfApplicant> for Db {
     }
 }
 
+/// `None` for an application without one: an answer too, which a query's
+/// cache keeps (a joined page hands both kinds over).
 impl Loader<GeneralApplicationOf> for Db {
-    type Value = general_application::Model;
+    type Value = Option<general_application::Model>;
     type Error = DbErr;
 
     async fn load(
@@ -903,7 +938,8 @@ impl Loader<GeneralApplicationOf> for Db {
                 keys.iter().map(|k| k.0),
             )
             .await?;
-        Ok(index(rows, |m| GeneralApplicationOf(m.application_id)))
+        let mut found = index(rows, |m| m.application_id);
+        Ok(keys.iter().map(|&k| (k, found.remove(&k.0))).collect())
     }
 }
 

@@ -11,6 +11,7 @@ pub mod cycle;
 pub mod guards;
 pub mod ids;
 pub mod institution;
+pub mod joined;
 pub mod loaders;
 pub mod node;
 pub mod pagination;

@@ -96,12 +96,20 @@ where
     E: EntityTrait,
     E::Model: Keyed,
 {
+    Ok(Page::cut(
+        page_select(select, key, args).all(db).await?,
+        args,
+    ))
+}
+
+/// `select` in `key` order after the cursor, limited to `first + 1` rows:
+/// also for `first: 0`, the one extra row tells whether rows follow.
+pub fn page_select<E: EntityTrait>(select: Select<E>, key: E::Column, args: PageArgs) -> Select<E> {
     let mut select = select.order_by_asc(key).limit(args.first + 1);
     if let Some(after) = args.after {
         select = select.filter(key.gt(after));
     }
-    // Also for `first: 0`: the one extra row tells whether rows follow.
-    Ok(Page::cut(select.all(db).await?, args))
+    select
 }
 
 /// One page per parent, for all `parents` in one statement: the rows of

@@ -11,7 +11,8 @@
 //! - `FieldApplications` (SOCIETY token, verified by the service's own
 //!   `TokenKeys`): the field's applications of a year with applicant, course
 //!   and general application in one joined statement, then the personal-data
-//!   audit rows in one multi-row INSERT, as the service writes them.
+//!   audit rows in one INSERT, as the service writes them (on PostgreSQL with
+//!   the targets as one array parameter).
 //!
 //! `GET /stats` reports requests served and SQL statements run, so the
 //! statements per request are measured, not assumed.
@@ -482,33 +483,49 @@ async fn field_applications(
     // Personal data leaves with its audit trail, as in the service.
     let read: BTreeSet<i64> = rows.iter().map(|r| r.applicant_id).collect();
     if !read.is_empty() {
-        let values = (0..read.len())
-            .map(|i| {
-                let b = i * 7 + 1;
-                format!("({})", placeholders(b, 7))
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "INSERT INTO audit_events (at, role, subject, operation, target_id, outcome, summary) VALUES {values}"
-        );
         let now = Utc::now();
         let summary = "read personal data (FieldApplications)";
-        on_pool!(&app.pool, p => {
-            // Only numbered placeholders are generated into the text.
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-            for id in &read {
-                q = q
-                    .bind(now)
-                    .bind("SOCIETY")
-                    .bind(claims.sub.as_str())
-                    .bind("readPersonalData")
-                    .bind(global_id("Applicant", *id))
-                    .bind("OK")
-                    .bind(summary);
+        let targets: Vec<String> = read.iter().map(|id| global_id("Applicant", *id)).collect();
+        match &app.pool {
+            // As the service: the targets as one array parameter.
+            Pool::Pg(p) => {
+                sqlx::query(
+                    "INSERT INTO audit_events (at, role, subject, operation, target_id, outcome, summary) \
+                     SELECT $1, $2, $3, $4, target_id, $5, $6 FROM unnest($7::text[]) AS target_id",
+                )
+                .bind(now)
+                .bind("SOCIETY")
+                .bind(claims.sub.as_str())
+                .bind("readPersonalData")
+                .bind("OK")
+                .bind(summary)
+                .bind(&targets)
+                .execute(p)
+                .await?;
             }
-            q.execute(p).await?;
-        });
+            Pool::Sqlite(p) => {
+                let values = (0..targets.len())
+                    .map(|i| format!("({})", placeholders(i * 7 + 1, 7)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "INSERT INTO audit_events (at, role, subject, operation, target_id, outcome, summary) VALUES {values}"
+                );
+                // Only numbered placeholders are generated into the text.
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                for target in &targets {
+                    q = q
+                        .bind(now)
+                        .bind("SOCIETY")
+                        .bind(claims.sub.as_str())
+                        .bind("readPersonalData")
+                        .bind(target.as_str())
+                        .bind("OK")
+                        .bind(summary);
+                }
+                q.execute(p).await?;
+            }
+        }
         app.statements.fetch_add(1, Ordering::Relaxed);
     }
 
