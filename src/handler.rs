@@ -3,6 +3,7 @@
 //! and answer in the media type the client accepts.
 
 use crate::auth;
+use crate::compression::Coding;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::audit::{self, PersonalDataReads};
 use crate::graphql::loaders::Loaders;
@@ -251,7 +252,7 @@ async fn run(
         duration_ms = elapsed.as_millis() as u64,
         "graphql"
     );
-    body.respond(media_type)
+    body.respond(media_type, Coding::negotiate(&headers))
 }
 
 /// The media type the client accepts (GraphQL over HTTP):
@@ -305,13 +306,29 @@ impl Body {
     }
 
     /// A request error is a 400 under `application/graphql-response+json`.
-    fn respond(self, media_type: &'static str) -> Response {
+    /// The HTTP response, encoded in `coding` when it is worth it: called
+    /// while the execution's turn is held (`crate::compression`).
+    fn respond(self, media_type: &'static str, coding: Option<Coding>) -> Response {
         let status = if self.request_error && media_type == GRAPHQL_RESPONSE {
             StatusCode::BAD_REQUEST
         } else {
             StatusCode::OK
         };
-        (status, [(header::CONTENT_TYPE, media_type)], self.bytes).into_response()
+        let content_type = (header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+        let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
+        match coding.and_then(|c| Some((c, c.encode(&self.bytes)?))) {
+            Some((coding, encoded)) => (
+                status,
+                [
+                    content_type,
+                    vary,
+                    (header::CONTENT_ENCODING, coding.header_value()),
+                ],
+                encoded,
+            )
+                .into_response(),
+            None => (status, [content_type, vary], self.bytes).into_response(),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod allowlist;
 pub mod auth;
+pub mod compression;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -282,6 +282,107 @@ async fn answers_in_the_media_type_the_client_accepts() {
     assert_eq!(body["data"]["societies"][0]["code"], "INTERNAL_MEDICINE");
 }
 
+/// `request` with `Accept-Encoding: accept` (none when empty): its
+/// `Content-Encoding`, its `Vary` and its body, decoded.
+async fn fetch_encoded(
+    app: &TestApp,
+    request: axum::http::request::Builder,
+    body: Body,
+    accept: &str,
+) -> (Option<String>, Option<String>, Vec<u8>) {
+    use std::io::Read;
+    let request = if accept.is_empty() {
+        request
+    } else {
+        request.header(header::ACCEPT_ENCODING, accept)
+    };
+    let response = app
+        .router
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let header_of = |name| {
+        response
+            .headers()
+            .get(name)
+            .map(|v: &axum::http::HeaderValue| v.to_str().unwrap().to_owned())
+    };
+    let (encoding, vary) = (header_of(header::CONTENT_ENCODING), header_of(header::VARY));
+    let raw = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let mut decoded = Vec::new();
+    match encoding.as_deref() {
+        None => decoded = raw.to_vec(),
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(&raw[..])
+                .read_to_end(&mut decoded)
+                .unwrap();
+        }
+        Some("br") => {
+            brotli::Decompressor::new(&raw[..], 4096)
+                .read_to_end(&mut decoded)
+                .unwrap();
+        }
+        Some(other) => panic!("unexpected Content-Encoding {other}"),
+    }
+    (encoding, vary, decoded)
+}
+
+#[tokio::test]
+async fn compresses_responses_for_clients_that_accept_it() {
+    let app = TestApp::spawn().await;
+    let post = || {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+    };
+    let query =
+        || Body::from(json!({ "query": "{ societies { code nameJa fieldNameJa } }" }).to_string());
+
+    let (encoding, vary, plain) = fetch_encoded(&app, post(), query(), "").await;
+    assert_eq!(encoding, None);
+    assert_eq!(vary.as_deref(), Some("accept-encoding"));
+    let expected: Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(
+        expected["data"]["societies"].as_array().map(Vec::len),
+        Some(19)
+    );
+
+    // gzip when the client takes both alike (cheaper for nearly the same
+    // size); br when it prefers br; nothing it refuses with q=0.
+    for (accept, wanted) in [
+        ("gzip, deflate, br, zstd", Some("gzip")),
+        ("br;q=1.0, gzip;q=0.5", Some("br")),
+        ("br", Some("br")),
+        ("gzip;q=0, br;q=0", None),
+        ("identity", None),
+    ] {
+        let (encoding, vary, body) = fetch_encoded(&app, post(), query(), accept).await;
+        assert_eq!(encoding.as_deref(), wanted, "{accept}");
+        assert_eq!(vary.as_deref(), Some("accept-encoding"), "{accept}");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&body).unwrap(),
+            expected,
+            "{accept}"
+        );
+    }
+
+    // Other routes go through the compression layer.
+    let get = || {
+        Request::builder()
+            .method(Method::GET)
+            .uri("/schema.graphql")
+    };
+    let (encoding, _, sdl) = fetch_encoded(&app, get(), Body::empty(), "gzip").await;
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    assert!(String::from_utf8(sdl).unwrap().contains("type Query"));
+}
+
 #[tokio::test]
 async fn metrics_count_requests_by_operation_and_outcome() {
     let app = TestApp::spawn().await;
