@@ -18,7 +18,7 @@ use crate::entity::enums::{
 use crate::entity::{applicant, application, course, general_application, institution};
 use crate::error::AppError;
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query};
+use sea_orm::sea_query::{JoinType, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryTrait,
     Select,
@@ -117,28 +117,25 @@ async fn fetch_joined_page(
     }
     let mut query = page_select(select, application::Column::Id, args).into_query();
     if course {
-        let on = Expr::col((course::Entity, course::Column::Id))
-            .equals((application::Entity, application::Column::CourseId));
-        join_prefixed::<course::Entity>(&mut query, JoinType::InnerJoin, on, "c_");
+        join_prefixed::<course::Entity>(&mut query, JoinType::InnerJoin, join_course(), "c_");
     }
     if applicant {
-        let on = Expr::col((applicant::Entity, applicant::Column::Id))
-            .equals((application::Entity, application::Column::ApplicantId));
-        join_prefixed::<applicant::Entity>(&mut query, JoinType::InnerJoin, on, "p_");
+        join_prefixed::<applicant::Entity>(&mut query, JoinType::InnerJoin, join_applicant(), "p_");
     }
     if general {
-        let on = Expr::col((
-            general_application::Entity,
-            general_application::Column::ApplicationId,
-        ))
-        .equals((application::Entity, application::Column::Id));
-        join_prefixed::<general_application::Entity>(&mut query, JoinType::LeftJoin, on, "g_");
+        join_prefixed::<general_application::Entity>(
+            &mut query,
+            JoinType::LeftJoin,
+            join_general_application(),
+            "g_",
+        );
         if general_institution {
-            let on = Expr::col((institution::Entity, institution::Column::Id)).equals((
-                general_application::Entity,
-                general_application::Column::InstitutionId,
-            ));
-            join_prefixed::<institution::Entity>(&mut query, JoinType::LeftJoin, on, "i_");
+            join_prefixed::<institution::Entity>(
+                &mut query,
+                JoinType::LeftJoin,
+                join_general_institution(),
+                "i_",
+            );
         }
     }
     let rows = db(ctx).query_all(&query).await?;
@@ -263,5 +260,23 @@ pub fn join_applicant() -> sea_orm::RelationDef {
     application::Entity::belongs_to(crate::entity::applicant::Entity)
         .from(application::Column::ApplicantId)
         .to(crate::entity::applicant::Column::Id)
+        .into()
+}
+
+/// applications.id → general_applications.application_id, for joins.
+fn join_general_application() -> sea_orm::RelationDef {
+    let general_to_application: sea_orm::RelationDef =
+        general_application::Entity::belongs_to(application::Entity)
+            .from(general_application::Column::ApplicationId)
+            .to(application::Column::Id)
+            .into();
+    general_to_application.rev()
+}
+
+/// general_applications.institution_id → institutions.id, for joins.
+fn join_general_institution() -> sea_orm::RelationDef {
+    general_application::Entity::belongs_to(institution::Entity)
+        .from(general_application::Column::InstitutionId)
+        .to(institution::Column::Id)
         .into()
 }

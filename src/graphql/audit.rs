@@ -160,6 +160,9 @@ pub fn note_personal_read(ctx: &Context<'_>, applicant: &crate::entity::applican
     }
 }
 
+/// The operation of the audit events written for personal-data reads.
+const READ_PERSONAL_DATA: &str = "readPersonalData";
+
 /// One `readPersonalData` event per applicant read, in one statement.
 pub async fn record_personal_reads(
     conn: &impl ConnectionTrait,
@@ -212,5 +215,3 @@ pub async fn record_personal_reads(
     audit_event::Entity::insert_many(rows).exec(conn).await?;
     Ok(())
 }
-
-const READ_PERSONAL_DATA: &str = "readPersonalData";

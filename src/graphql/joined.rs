@@ -9,20 +9,22 @@
 
 use async_graphql::Context;
 use async_graphql::context::SelectionField;
-use sea_orm::sea_query::{Alias, Expr, IntoCondition, JoinType, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, JoinType, SelectStatement};
 use sea_orm::{
     ColumnTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryResult,
+    RelationDef,
 };
 
-/// Joins `E` into `query` on `on` and selects each of its columns as
-/// `{prefix}{column}`, the names `FromQueryResult` reads with that prefix.
+/// Joins `E` into `query` along `relation` (to `E`) and selects each of its
+/// columns as `{prefix}{column}`, the names `FromQueryResult` reads with
+/// that prefix.
 pub fn join_prefixed<E: EntityTrait>(
     query: &mut SelectStatement,
     join: JoinType,
-    on: impl IntoCondition,
+    relation: RelationDef,
     prefix: &str,
 ) {
-    query.join(join, E::default(), on);
+    query.join(join, relation.to_tbl.clone(), relation);
     for column in E::Column::iter() {
         query.expr_as(
             column.select_as(Expr::col((E::default(), column))),
