@@ -65,6 +65,13 @@ impl fmt::Display for QuotaError {
 
 impl std::error::Error for QuotaError {}
 
+/// II.2(1): a field takes part unless its society decided not to for the
+/// year (「不参加でもかまわない」: taking part is the rule, staying out the
+/// choice). An undecided society takes part and gets its seat.
+pub fn takes_part(decision: Option<bool>) -> bool {
+    decision.unwrap_or(true)
+}
+
 /// Allocates `total` seats over `fields`; the output is in input order.
 ///
 /// 1. Each participating field gets 1 seat (error if `total` is too small).
@@ -260,6 +267,13 @@ mod tests {
         );
         let internal = &result[0];
         assert!((internal.proportional_share() - 125.0 / 23.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn an_undecided_society_takes_part_ii_2_1() {
+        assert!(takes_part(None));
+        assert!(takes_part(Some(true)));
+        assert!(!takes_part(Some(false)));
     }
 
     #[test]

@@ -170,6 +170,45 @@ pub fn graduation_year(year: i32, this_year: i32) -> Result<i32, &'static str> {
     }
 }
 
+/// Free text with line breaks (notes, reasons, report entries): trimmed,
+/// CRLF as LF; line breaks and tabs are kept, other control characters
+/// refused. Blank is `None`, so clearing a form field removes the value.
+pub fn free_text(s: &str, max_chars: usize) -> Result<Option<String>, &'static str> {
+    let s = s.trim().replace("\r\n", "\n");
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.chars().count() > max_chars {
+        return Err("is too long");
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err("must not contain control characters");
+    }
+    Ok(Some(s))
+}
+
+/// A DOI as stored: trimmed and lowercased (DOIs are case-insensitive),
+/// `10.` + registrant + `/` + suffix, no spaces, at most 300 characters.
+/// Blank is `None`.
+pub fn doi(s: &str) -> Result<Option<String>, &'static str> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let s = s.to_lowercase();
+    let shaped = s
+        .strip_prefix("10.")
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(registrant, suffix)| !registrant.is_empty() && !suffix.is_empty());
+    if !shaped {
+        return Err("must look like 10.1000/xyz123 (10., a registrant, a slash, a suffix)");
+    }
+    if s.chars().count() > 300 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must be at most 300 characters without spaces");
+    }
+    Ok(Some(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,5 +403,36 @@ mod tests {
         assert!(graduation_year(2028, 2026).is_err());
         assert_eq!(graduation_year(i32::MAX, i32::MAX), Ok(i32::MAX));
         assert!(graduation_year(i32::MIN, 2026).is_err());
+    }
+
+    #[test]
+    fn free_text_keeps_line_breaks() {
+        assert_eq!(
+            free_text("  a\r\nb\tc ", 10),
+            Ok(Some("a\nb\tc".to_owned()))
+        );
+        assert_eq!(free_text(" \n ", 10), Ok(None));
+        assert_eq!(free_text("abc", 2), Err("is too long"));
+        assert_eq!(
+            free_text("a\u{0}b", 10),
+            Err("must not contain control characters")
+        );
+        assert_eq!(free_text(INJECTION, 100), Ok(Some(INJECTION.to_owned())));
+    }
+
+    #[test]
+    fn doi_is_lowercased_and_shaped() {
+        assert_eq!(doi(" 10.1000/ABC "), Ok(Some("10.1000/abc".to_owned())));
+        assert_eq!(doi(""), Ok(None));
+        for bad in [
+            "10./x",
+            "10.1000/",
+            "11.1000/x",
+            "10.1000/a b",
+            "doi:10.1/x",
+        ] {
+            assert!(doi(bad).is_err(), "{bad:?}");
+        }
+        assert!(doi(&format!("10.1/{}", "x".repeat(300))).is_err());
     }
 }
