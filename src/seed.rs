@@ -19,19 +19,25 @@
 //! multi-row INSERTs, one transaction per chunk.
 
 use crate::db::begin_write;
+use crate::domain::course::{self as course_rules, HostKind, Site};
+use crate::domain::cycle::{Calendar, Phase, training_year};
+use crate::domain::departure::{self as leaving, Recorder};
 use crate::domain::eligibility::{ApplicantFacts, course_start, ineligibility};
 use crate::domain::quota::{self, FieldDemand};
+use crate::domain::sanction as suspension;
+use crate::domain::selection::{self, Candidate, Fate, Room};
+use crate::domain::training::{self as training_rules, EffortReport, PaperFacts, TraineeFacts};
 use crate::domain::validate::PREFECTURES;
 use crate::entity::enums::{
-    ApplicationOutcome, ApplicationStatus, CourseStatus, CyclePhase, DecisionStatus, DegreeStatus,
-    ExtensionReason, FieldCode, GeneralApplicationStatus, InstitutionKind, ReportStatus,
-    ResearchHostKind, SanctionReason, TraineePhase,
+    ApplicationOutcome, ApplicationStatus, CourseStatus, CyclePhase, DecisionBasis, DecisionStatus,
+    DegreeStatus, EffortSource, ExtensionReason, FieldCode, GeneralApplicationStatus,
+    InstitutionKind, ReportStatus, ResearchHostKind, SanctionReason, TraineePhase,
 };
 use crate::entity::{
     annual_report, annual_report_entry, annual_report_version, applicant, application, course,
     course_partner_site, departure, extension, field_quota, general_application, guidance,
-    institution, paper, participation, quota_reduction, recruitment_cycle, sanction, society,
-    study_abroad, trainee,
+    institution, institution_certification, paper, participation, quota_reduction,
+    recruitment_cycle, research_effort_report, sanction, society, study_abroad, trainee,
 };
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
@@ -62,6 +68,7 @@ pub fn as_of() -> NaiveDate {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     pub institutions: usize,
+    pub institution_certifications: usize,
     pub recruitment_cycles: usize,
     pub participations: usize,
     pub courses: usize,
@@ -72,6 +79,7 @@ pub struct Summary {
     pub applications: usize,
     pub general_applications: usize,
     pub trainees: usize,
+    pub research_effort_reports: usize,
     pub papers: usize,
     pub extensions: usize,
     pub study_abroad_periods: usize,
@@ -92,6 +100,7 @@ pub struct Summary {
 impl Summary {
     pub fn rows(&self) -> usize {
         self.institutions
+            + self.institution_certifications
             + self.recruitment_cycles
             + self.participations
             + self.courses
@@ -102,6 +111,7 @@ impl Summary {
             + self.applications
             + self.general_applications
             + self.trainees
+            + self.research_effort_reports
             + self.papers
             + self.extensions
             + self.study_abroad_periods
@@ -118,6 +128,10 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let counts = [
             ("institutions", self.institutions),
+            (
+                "institution_certifications",
+                self.institution_certifications,
+            ),
             ("recruitment_cycles", self.recruitment_cycles),
             ("participations", self.participations),
             ("courses", self.courses),
@@ -128,6 +142,7 @@ impl fmt::Display for Summary {
             ("applications", self.applications),
             ("general_applications", self.general_applications),
             ("trainees", self.trainees),
+            ("research_effort_reports", self.research_effort_reports),
             ("papers", self.papers),
             ("extensions", self.extensions),
             ("study_abroad_periods", self.study_abroad_periods),
@@ -230,6 +245,7 @@ struct Bases {
     application: i64,
     general_application: i64,
     trainee: i64,
+    effort_report: i64,
     paper: i64,
     extension: i64,
     study_abroad: i64,
@@ -268,6 +284,11 @@ impl Bases {
             )
             .await?,
             trainee: max_id::<trainee::Entity>(db, trainee::Column::Id).await?,
+            effort_report: max_id::<research_effort_report::Entity>(
+                db,
+                research_effort_report::Column::Id,
+            )
+            .await?,
             paper: max_id::<paper::Entity>(db, paper::Column::Id).await?,
             extension: max_id::<extension::Entity>(db, extension::Column::Id).await?,
             study_abroad: max_id::<study_abroad::Entity>(db, study_abroad::Column::Id).await?,
@@ -794,6 +815,9 @@ struct Inst {
     university: Option<String>,
     /// The national centre's index in [`NATIONAL_CENTERS`].
     center: Option<usize>,
+    /// The fields (indices into [`FIELDS`]) in which it is a certified
+    /// training facility of the regular programs (I.3(3)).
+    fields: BTreeSet<usize>,
 }
 
 struct CourseInfo {
@@ -824,12 +848,20 @@ struct TraineeInfo {
     started_on: NaiveDate,
     research_from: NaiveDate,
     departed_on: Option<NaiveDate>,
-    research_effort: Option<i32>,
+    /// The seats the departure cost (III.3), when no special circumstances
+    /// were granted on recording: the quota reduction's id.
+    reduction: Option<i64>,
+    /// Claimed special circumstances, and whether the board granted them.
+    claimed: bool,
+    granted: bool,
+    /// Research effort per training year of the research phase.
+    efforts: BTreeMap<i32, i32>,
 }
 
 #[derive(Default)]
 struct Plan {
     institutions: Vec<institution::Model>,
+    certifications: Vec<institution_certification::Model>,
     cycles: Vec<recruitment_cycle::Model>,
     participations: Vec<participation::Model>,
     courses: Vec<course::Model>,
@@ -840,6 +872,7 @@ struct Plan {
     applications: Vec<application::Model>,
     general_applications: Vec<general_application::Model>,
     trainees: Vec<trainee::Model>,
+    effort_reports: Vec<research_effort_report::Model>,
     papers: Vec<paper::Model>,
     extensions: Vec<extension::Model>,
     study_abroad: Vec<study_abroad::Model>,
@@ -865,6 +898,10 @@ struct Generator<'a> {
     trainee_info: Vec<TraineeInfo>,
     /// Medical schools applicants graduated from.
     schools: Vec<String>,
+    /// Institutions (indices) that lost the right to set courses (II.3(2)).
+    suspensions: Vec<(usize, suspension::Suspension)>,
+    /// Course seats lost after departures (III.3), by institution id and year.
+    cuts: BTreeMap<(i64, i32), u32>,
 }
 
 impl<'a> Generator<'a> {
@@ -898,6 +935,8 @@ impl<'a> Generator<'a> {
             apps: Vec::new(),
             trainee_info: Vec::new(),
             schools,
+            suspensions: Vec::new(),
+            cuts: BTreeMap::new(),
         }
     }
 
@@ -921,6 +960,8 @@ impl<'a> Generator<'a> {
         }
         self.training();
         self.reports();
+        self.research_effort();
+        self.completions();
         Ok(self.plan)
     }
 
@@ -1104,9 +1145,90 @@ impl<'a> Generator<'a> {
         for (n, inst) in insts.iter_mut().enumerate() {
             inst.row.id = next(&mut self.ids.institution);
             inst.row.created_at = registered + chrono::Duration::minutes(n as i64);
+            inst.fields = self.certified_fields(inst);
+            inst.row.certified_training_facility = !inst.fields.is_empty();
+            for &f in &inst.fields {
+                self.plan
+                    .certifications
+                    .push(institution_certification::Model {
+                        institution_id: inst.row.id,
+                        society_id: self.societies[f].id,
+                    });
+            }
         }
         self.plan.institutions = insts.iter().map(|i| i.row.clone()).collect();
         self.insts = insts;
+    }
+
+    /// The fields an institution is certified in (I.3(3)): a university
+    /// hospital in every field, a national centre in its own, a certified
+    /// hospital in internal medicine mostly and in the larger fields more
+    /// often than the small ones.
+    fn certified_fields(&mut self, inst: &Inst) -> BTreeSet<usize> {
+        if inst.row.kind == InstitutionKind::UniversityHospital {
+            return (0..FIELDS.len()).collect();
+        }
+        if let Some(c) = inst.center {
+            return (0..FIELDS.len())
+                .filter(|&f| NATIONAL_CENTERS[c].fields.contains(&FIELDS[f].code))
+                .collect();
+        }
+        if !inst.row.certified_training_facility {
+            return BTreeSet::new();
+        }
+        let mut fields: BTreeSet<usize> = (0..FIELDS.len())
+            .filter(|&f| chance(self.rng, (0.1 + FIELDS[f].weight / 12.0).min(0.9)))
+            .collect();
+        if fields.is_empty() {
+            fields.insert(0);
+        }
+        fields
+    }
+
+    /// What the course-setting rules see of institution `i` for field `f`.
+    fn site(&self, i: usize, f: usize) -> Site {
+        let kind = self.insts[i].row.kind;
+        Site {
+            university_hospital: kind == InstitutionKind::UniversityHospital,
+            national_center: kind == InstitutionKind::NationalCenter,
+            certified_in_field: self.insts[i].fields.contains(&f),
+        }
+    }
+
+    /// Whether institution `i` lost the right to set courses for `year`.
+    fn suspended(&self, i: usize, year: i32) -> bool {
+        let own: Vec<suspension::Suspension> = self
+            .suspensions
+            .iter()
+            .filter(|(inst, _)| *inst == i)
+            .map(|(_, s)| *s)
+            .collect();
+        suspension::suspended_until(&own, year).is_some()
+    }
+
+    /// The cycles as they stood on `day`: those created by then, each in
+    /// the phase its dates give (the seeded cycles finalize ten days after
+    /// the early call closes; the open one is in its call on [`as_of`]).
+    fn calendar_on(&self, day: NaiveDate) -> Calendar {
+        let cycles = self
+            .plan
+            .cycles
+            .iter()
+            .filter(|c| c.created_at.date_naive() <= day)
+            .map(|c| {
+                let phase = if day < c.early_call_opens_on {
+                    Phase::Planning
+                } else if day < c.early_call_closes_on || c.year == OPEN_YEAR {
+                    Phase::EarlyCallOpen
+                } else if day < add_days(c.early_call_closes_on, 10) {
+                    Phase::QuotasAllocated
+                } else {
+                    Phase::SelectionFinalized
+                };
+                (c.year, phase)
+            })
+            .collect();
+        Calendar::new(cycles)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1133,6 +1255,7 @@ impl<'a> Generator<'a> {
             prefecture,
             university,
             center,
+            fields: BTreeSet::new(),
         }
     }
 
@@ -1172,20 +1295,26 @@ impl<'a> Generator<'a> {
         });
     }
 
-    /// Each society decides whether it takes part; internal medicine always does.
+    /// Each society decides whether it takes part (internal medicine always
+    /// does); some that take part never say so, which counts as taking part
+    /// (II.2(1), `quota::takes_part`).
     fn participations(&mut self, year: i32) -> Vec<bool> {
         let mut out = Vec::with_capacity(FIELDS.len());
         for (i, f) in FIELDS.iter().enumerate() {
             let yes = i == 0 || chance(self.rng, f.participation);
-            let decided_at = moment_between(self.rng, ymd(year - 1, 6, 1), ymd(year - 1, 7, 31));
-            self.plan.participations.push(participation::Model {
-                id: next(&mut self.ids.participation),
-                society_id: self.societies[i].id,
-                year,
-                participating: yes,
-                decided_at,
-            });
-            out.push(yes);
+            let decision = (!yes || !chance(self.rng, 0.15)).then_some(yes);
+            if let Some(participating) = decision {
+                let decided_at =
+                    moment_between(self.rng, ymd(year - 1, 6, 1), ymd(year - 1, 7, 31));
+                self.plan.participations.push(participation::Model {
+                    id: next(&mut self.ids.participation),
+                    society_id: self.societies[i].id,
+                    year,
+                    participating,
+                    decided_at,
+                });
+            }
+            out.push(quota::takes_part(decision));
         }
         out
     }
@@ -1224,24 +1353,12 @@ impl<'a> Generator<'a> {
         }
 
         let cycle = self.cycle_of(year).clone();
+        // I.2(2)①, II.3(2): universities and national centres that have
+        // not lost the right to set courses for the year.
         let responsible: Vec<usize> = (0..self.insts.len())
-            .filter(|&i| {
-                matches!(
-                    self.insts[i].row.kind,
-                    InstitutionKind::UniversityHospital | InstitutionKind::NationalCenter
-                )
-            })
+            .filter(|&i| course_rules::check_responsible(&self.site(i, 0)).is_ok())
+            .filter(|&i| !self.suspended(i, year))
             .collect();
-        let mut certified_by_pref: Vec<Vec<usize>> = vec![Vec::new(); PREFECTURES.len()];
-        let mut certified = Vec::new();
-        for (i, inst) in self.insts.iter().enumerate() {
-            if inst.row.certified_training_facility
-                && inst.row.kind != InstitutionKind::NationalCenter
-            {
-                certified_by_pref[inst.prefecture].push(i);
-                certified.push(i);
-            }
-        }
         // Institutions that offered a field before tend to offer it again.
         let mut offered: BTreeSet<(usize, usize)> = BTreeSet::new();
         for (c, info) in self.course_info.iter().enumerate() {
@@ -1253,6 +1370,17 @@ impl<'a> Generator<'a> {
         let mut made = Vec::new();
         for (f, &count) in per_field.iter().enumerate() {
             let field_code = FIELDS[f].code;
+            // I.3(3): partners are certified training facilities of the field.
+            let mut certified_by_pref: Vec<Vec<usize>> = vec![Vec::new(); PREFECTURES.len()];
+            let mut certified = Vec::new();
+            for (i, inst) in self.insts.iter().enumerate() {
+                if inst.row.kind != InstitutionKind::NationalCenter
+                    && course_rules::check_partner(&self.site(i, f)).is_ok()
+                {
+                    certified_by_pref[inst.prefecture].push(i);
+                    certified.push(i);
+                }
+            }
             let mut used = BTreeSet::new();
             for _ in 0..count {
                 let weights: Vec<f64> = responsible
@@ -1387,7 +1515,26 @@ impl<'a> Generator<'a> {
         } else {
             "ナショナルセンターの研究員として雇用し、給与を支給"
         };
+        debug_assert!(
+            course_rules::check_research_host(
+                HostKind::from(host_kind),
+                self.insts
+                    .iter()
+                    .position(|i| i.row.id == host_institution)
+                    .map(|i| self.site(i, field))
+                    .as_ref(),
+            )
+            .is_ok()
+        );
         let capacity = [1, 1, 1, 1, 1, 1, 2, 2, 2, 3][self.rng.random_range(0..10)];
+        // III.3: after departures the institution's courses keep more seats
+        // than it lost (`departure::check_seats_after_cut`).
+        let cut = self
+            .cuts
+            .get(&(institution.row.id, year))
+            .copied()
+            .unwrap_or(0);
+        let capacity = capacity.max(cut as i32 + 1);
         let created = moment_between(self.rng, ymd(year - 1, 5, 7), ymd(year - 1, 6, 10));
         let submitted = created + chrono::Duration::days(self.rng.random_range(7..30));
         let approved = submitted + chrono::Duration::days(self.rng.random_range(10..25));
@@ -1441,7 +1588,8 @@ impl<'a> Generator<'a> {
             research_host_paper_record: paper_record,
             guarantee_clinical_phase: "基本領域の専攻医と同等の給与・社会保険を保障".to_owned(),
             guarantee_research_phase: research_phase.to_owned(),
-            guarantee_social_insurance: chance(self.rng, 0.95),
+            // I.3(1): insured as in the regular programs (a course must promise it).
+            guarantee_social_insurance: course_rules::check_status_guarantee(true).is_ok(),
             guarantee_working_graduate_student: graduate_school && chance(self.rng, 0.9),
             created_at: created,
             updated_at,
@@ -1453,16 +1601,23 @@ impl<'a> Generator<'a> {
                 .map(|_| (*pick(self.rng, &WITHDRAWAL_REASONS)).to_owned()),
         };
         if let Some(on) = withdrawn_on {
-            // Withdrawn after the call opened: the institution is sanctioned.
-            self.plan.sanctions.push(sanction::Model {
-                id: next(&mut self.ids.sanction),
-                institution_id: row.responsible_institution_id,
-                course_id: Some(row.id),
-                reason: SanctionReason::CourseWithdrawn,
-                from_year: year,
-                until_year: year + cycle.sanction_years - 1,
-                created_at: jst(on, 16, 0),
-            });
+            // Withdrawn after the call opened: the institution loses the
+            // right to set its next courses (II.3(2)).
+            let calendar = self.calendar_on(on);
+            let years = cycle.sanction_years.max(0) as u32;
+            let phase = calendar.phase(year).unwrap_or(Phase::EarlyCallOpen);
+            if let Some(span) = suspension::after_course_lost(&calendar, year, phase, years) {
+                self.plan.sanctions.push(sanction::Model {
+                    id: next(&mut self.ids.sanction),
+                    institution_id: row.responsible_institution_id,
+                    course_id: Some(row.id),
+                    reason: SanctionReason::CourseWithdrawn,
+                    from_year: span.from_year,
+                    until_year: span.until_year,
+                    created_at: jst(on, 16, 0),
+                });
+                self.suspensions.push((inst, span));
+            }
         }
         self.plan.courses.push(row);
         self.course_info.push(CourseInfo {
@@ -1666,6 +1821,9 @@ impl<'a> Generator<'a> {
             submitted_at,
             decided_at: None,
             withdrawn_at,
+            proposed_decision: None,
+            proposed_at: None,
+            decision_basis: None,
         });
         let index = self.plan.applications.len() - 1;
         if let Some(g) = general {
@@ -1731,8 +1889,9 @@ impl<'a> Generator<'a> {
         ineligibility(&self.people[a].facts, year).is_empty()
     }
 
-    /// Quotas by the board's rule, adoptions within them, then what
-    /// `finalizeSelection` does. Returns the doctors not adopted.
+    /// Quotas by the board's rule, adoptions within them (proposed by the
+    /// society, confirmed by the board), then what `finalizeSelection` does.
+    /// Returns the doctors not adopted.
     fn select(
         &mut self,
         year: i32,
@@ -1745,9 +1904,11 @@ impl<'a> Generator<'a> {
             .copied()
             .filter(|&i| {
                 let info = &self.apps[i];
-                self.plan.applications[i].status != ApplicationStatus::Withdrawn
-                    && self.plan.courses[info.course].status == CourseStatus::Published
-                    && self.eligible(info.applicant, year)
+                selection::counts_for_quota(
+                    self.plan.courses[info.course].published_at.is_some(),
+                    self.plan.applications[i].status == ApplicationStatus::Withdrawn,
+                    self.eligible(info.applicant, year),
+                )
             })
             .collect();
         let mut demand = vec![0u32; FIELDS.len()];
@@ -1781,24 +1942,49 @@ impl<'a> Generator<'a> {
             });
         }
 
-        // The societies' choice: in a random order, doctor-0001 first.
-        let mut order = counted.clone();
+        // The societies' proposals, in a random order, doctor-0001 first,
+        // each within the room `selection::room_for_one_more` leaves.
+        let mut order: Vec<usize> = counted
+            .iter()
+            .copied()
+            .filter(|&i| self.plan.courses[self.apps[i].course].status != CourseStatus::Withdrawn)
+            .collect();
         for i in (1..order.len()).rev() {
             let j = self.rng.random_range(0..=i);
             order.swap(i, j);
         }
         order.sort_by_key(|&i| self.people[self.apps[i].applicant].seq != 1);
+        let mut seats: BTreeMap<i64, u32> = BTreeMap::new();
+        for row in self
+            .plan
+            .courses
+            .iter()
+            .filter(|r| r.year == year && r.status != CourseStatus::Withdrawn)
+        {
+            *seats.entry(row.responsible_institution_id).or_default() +=
+                row.requested_capacity as u32;
+        }
         let mut in_field = vec![0u32; FIELDS.len()];
-        let mut in_course: BTreeMap<usize, i32> = BTreeMap::new();
+        let mut in_course: BTreeMap<usize, u32> = BTreeMap::new();
+        let mut at_institution: BTreeMap<i64, u32> = BTreeMap::new();
         let mut adopted = BTreeSet::new();
         for i in order {
             let c = self.apps[i].course;
             let f = self.course_info[c].field;
-            let taken = in_course.entry(c).or_insert(0);
-            if in_field[f] < allocation[f].quota && *taken < self.plan.courses[c].requested_capacity
-            {
+            let institution = self.plan.courses[c].responsible_institution_id;
+            let room = Room {
+                field_quota: allocation[f].quota,
+                field_taken: in_field[f],
+                course_capacity: self.plan.courses[c].requested_capacity as u32,
+                course_taken: in_course.get(&c).copied().unwrap_or(0),
+                institution_seats: seats.get(&institution).copied().unwrap_or(0),
+                institution_cut: self.cuts.get(&(institution, year)).copied().unwrap_or(0),
+                institution_taken: at_institution.get(&institution).copied().unwrap_or(0),
+            };
+            if selection::room_for_one_more(&room).is_ok() {
                 in_field[f] += 1;
-                *taken += 1;
+                *in_course.entry(c).or_default() += 1;
+                *at_institution.entry(institution).or_default() += 1;
                 adopted.insert(i);
             }
         }
@@ -1809,29 +1995,47 @@ impl<'a> Generator<'a> {
         for &i in apps {
             let info_applicant = self.apps[i].applicant;
             let general = self.apps[i].general;
-            let row = &mut self.plan.applications[i];
+            let c = self.apps[i].course;
             let adopted_here = adopted.contains(&i);
+            // I.2(2)④: the society proposes, the board confirms; for
+            // 総合診療 the board decides alone.
+            let basis = if self.societies[self.course_info[c].field].operated_by_board {
+                DecisionBasis::Board
+            } else {
+                DecisionBasis::SocietyProposal
+            };
+            // One application per doctor and cycle: the doctor's fate is this one's.
+            let candidate = Candidate {
+                application: self.plan.applications[i].id,
+                adopted: adopted_here,
+                course_withdrawn: self.plan.courses[c].status == CourseStatus::Withdrawn,
+                general_application: general.map(|g| self.plan.general_applications[g].id),
+            };
+            let fate = selection::fate(&[candidate]);
+            let row = &mut self.plan.applications[i];
             if row.status != ApplicationStatus::Withdrawn {
-                row.status = if adopted_here {
-                    ApplicationStatus::Adopted
+                if adopted_here {
+                    row.status = ApplicationStatus::Adopted;
+                    row.decided_at = Some(decided_at);
+                    row.decision_basis = Some(basis);
                 } else {
-                    ApplicationStatus::NotAdopted
-                };
-                row.decided_at = Some(decided_at);
+                    // Left undecided: finalizeSelection makes it NOT_ADOPTED.
+                    row.status = ApplicationStatus::NotAdopted;
+                    row.decided_at = Some(finalized_at);
+                }
             }
-            // One application per doctor and cycle, so the doctor's fate is this one's.
-            row.outcome = match (adopted_here, general) {
-                (true, _) => ApplicationOutcome::Course,
-                (false, Some(_)) => ApplicationOutcome::RegularProgram,
-                (false, None) => ApplicationOutcome::None,
+            row.outcome = match fate {
+                Fate::Course { .. } => ApplicationOutcome::Course,
+                Fate::RegularProgram { .. } => ApplicationOutcome::RegularProgram,
+                Fate::Nothing => ApplicationOutcome::None,
             };
             if let Some(g) = general {
                 let g = &mut self.plan.general_applications[g];
-                if adopted_here {
-                    g.status = GeneralApplicationStatus::Withdrawn;
-                } else {
+                if matches!(fate, Fate::RegularProgram { .. }) {
                     g.status = GeneralApplicationStatus::Active;
                     g.activated_at = Some(finalized_at);
+                } else {
+                    g.status = GeneralApplicationStatus::Withdrawn;
                 }
             }
             if adopted_here {
@@ -1868,13 +2072,57 @@ impl<'a> Generator<'a> {
         self.plan.trainees.push(row);
         let departed_on = (!first && year <= 2025 && chance(self.rng, 0.025))
             .then(|| day_between(self.rng, add_months(started_on, 6), sub_days(as_of(), 30)));
-        self.trainee_info.push(TraineeInfo {
+        let mut info = TraineeInfo {
             course,
             started_on,
             research_from,
             departed_on,
-            research_effort: None,
-        });
+            reduction: None,
+            claimed: false,
+            granted: false,
+            efforts: BTreeMap::new(),
+        };
+        if let Some(on) = departed_on {
+            self.departure_cut(&mut info, on);
+        }
+        self.trainee_info.push(info);
+    }
+
+    /// III.3: the departure is recorded the day after, mostly by the
+    /// institution; claimed special circumstances are the board's to grant.
+    /// Without them the institution loses a seat of its course and of its
+    /// regular program in the next cycle still recruiting, which later
+    /// years' courses and adoptions then respect (`cuts`).
+    fn departure_cut(&mut self, info: &mut TraineeInfo, on: NaiveDate) {
+        let recorder = if chance(self.rng, 0.1) {
+            Recorder::Board
+        } else {
+            Recorder::Institution
+        };
+        info.claimed = chance(self.rng, 0.4);
+        let granted_on_record = leaving::special_circumstances_granted(recorder, info.claimed);
+        let granted_later = !granted_on_record && info.claimed && chance(self.rng, 0.7);
+        info.granted = granted_on_record || granted_later;
+        if granted_on_record {
+            return;
+        }
+        let institution_id = self.plan.courses[info.course].responsible_institution_id;
+        let year = leaving::cut_year(&self.calendar_on(add_days(on, 1)), on);
+        let seats = leaving::SEATS_PER_DEPARTURE as i32;
+        let row = quota_reduction::Model {
+            id: next(&mut self.ids.quota_reduction),
+            institution_id,
+            year,
+            regular_program_seats: seats,
+            course_seats: seats,
+            created_at: jst(add_days(on, 1), 10, 0),
+            cancelled_at: granted_later.then(|| jst(add_days(on, 21), 10, 0)),
+        };
+        info.reduction = Some(row.id);
+        self.plan.quota_reductions.push(row);
+        if !granted_later {
+            *self.cuts.entry((institution_id, year)).or_default() += leaving::SEATS_PER_DEPARTURE;
+        }
     }
 
     // --- course years ---
@@ -1897,7 +2145,19 @@ impl<'a> Generator<'a> {
             let host = self.plan.courses[course].research_host_name.clone();
             let trainee_id = self.plan.trainees[t].id;
 
-            let effort = in_research.then(|| 50 + 5 * self.rng.random_range(0..=6));
+            // Research effort for each training year of the research phase
+            // so far: at least half in almost every year (I.3(2)).
+            let mut efforts = BTreeMap::new();
+            if in_research {
+                for y in training_year(research_from)..=training_year(until) {
+                    let percent = if chance(self.rng, 0.03) {
+                        40
+                    } else {
+                        50 + 5 * self.rng.random_range(0..=6)
+                    };
+                    efforts.insert(y, percent);
+                }
+            }
             let graduate_school = (in_research || chance(self.rng, 0.4)).then_some(host);
             let certified_from = add_months(started_on, 36);
             let board_certified_on =
@@ -1922,12 +2182,11 @@ impl<'a> Generator<'a> {
             };
             {
                 let row = &mut self.plan.trainees[t];
-                row.research_effort_percent = effort;
                 row.graduate_school = graduate_school;
                 row.board_certified_on = board_certified_on;
                 row.degree = degree;
             }
-            self.trainee_info[t].research_effort = effort;
+            self.trainee_info[t].efforts = efforts;
 
             // Papers: about one every two research years, some earlier.
             if in_research {
@@ -1956,7 +2215,8 @@ impl<'a> Generator<'a> {
                         pick(self.rng, &PAPER_POPULATIONS),
                         design
                     );
-                    let published_on = day_between(self.rng, add_months(started_on, 12), until);
+                    // Research papers follow the start of research (I.3(2) 「その後」).
+                    let published_on = day_between(self.rng, research_from, until);
                     let doi = (strict || chance(self.rng, 0.92))
                         .then(|| format!("10.5555/csc-demo.{trainee_id}.{}", k + 1));
                     self.plan.papers.push(paper::Model {
@@ -2000,6 +2260,22 @@ impl<'a> Generator<'a> {
                         .min(jst(as_of(), 9, 0))
                         .max(requested_at)
                 });
+                // III.1: agreed with the society and the board; the board is
+                // the society of 総合診療.
+                let by_board = self.societies[self.course_info[course].field].operated_by_board;
+                let society_agreed = match status {
+                    _ if by_board => None,
+                    DecisionStatus::Approved => Some(true),
+                    DecisionStatus::Rejected => Some(chance(self.rng, 0.5)),
+                    DecisionStatus::Requested => chance(self.rng, 0.5).then_some(true),
+                };
+                let society_answered_at = society_agreed.map(|agreed| match (agreed, decided_at) {
+                    (false, Some(at)) => at,
+                    (_, Some(at)) => (at - chrono::Duration::days(7)).max(requested_at),
+                    (_, None) => (requested_at + chrono::Duration::days(10))
+                        .min(jst(as_of(), 9, 0))
+                        .max(requested_at),
+                });
                 let note = match reason {
                     ExtensionReason::PregnancyChildbirthChildcare => {
                         "産前産後休業および育児休業のため"
@@ -2021,6 +2297,8 @@ impl<'a> Generator<'a> {
                     note: Some(note.to_owned()),
                     requested_at,
                     decided_at,
+                    society_agreed,
+                    society_answered_at,
                 });
             }
 
@@ -2040,25 +2318,22 @@ impl<'a> Generator<'a> {
             }
 
             if let Some(on) = departed_on {
-                let special = chance(self.rng, 0.4);
-                let reduction = (!special).then(|| {
-                    let row = quota_reduction::Model {
-                        id: next(&mut self.ids.quota_reduction),
-                        institution_id: self.plan.courses[course].responsible_institution_id,
-                        year: on.year() + 1,
-                        regular_program_seats: 1,
-                        course_seats: 1,
-                        created_at: jst(add_days(on, 1), 10, 0),
-                    };
-                    self.plan.quota_reductions.push(row);
-                    self.ids.quota_reduction
-                });
+                let info = &self.trainee_info[t];
+                let (claimed, granted, reduction) = (info.claimed, info.granted, info.reduction);
+                // The board decided on recording, or on a claim three weeks later.
+                let decided_at = if reduction.is_none() {
+                    Some(jst(add_days(on, 1), 10, 0))
+                } else {
+                    claimed.then(|| jst(add_days(on, 21), 10, 0))
+                };
                 self.plan.departures.push(departure::Model {
                     id: next(&mut self.ids.departure),
                     trainee_id,
                     departed_on: on,
                     reason: (*pick(self.rng, &DEPARTURE_REASONS)).to_owned(),
-                    special_circumstances: special,
+                    special_circumstances: granted,
+                    special_circumstances_claimed: claimed,
+                    special_circumstances_decided_at: decided_at,
                     quota_reduction_id: reduction,
                     created_at: jst(add_days(on, 1), 10, 0),
                 });
@@ -2150,17 +2425,17 @@ impl<'a> Generator<'a> {
                             _ if day < info.research_from => TraineePhase::Clinical,
                             _ => TraineePhase::Research,
                         };
-                        let (effort, progress) = match phase {
-                            TraineePhase::Research => {
-                                let effort = info.research_effort.unwrap_or(50);
-                                (
-                                    Some(effort),
-                                    format!(
-                                        "研究計画に沿って研究を実施（エフォート{effort}%）、残りを{field_ja}の臨床に従事"
-                                    ),
-                                )
-                            }
-                            TraineePhase::Departed => (
+                        // The effort of the reported year, when it was a
+                        // research year (I.3(2)); the phase is as of the day
+                        // of the report, as submitAnnualReport records it.
+                        let (effort, progress) = match (info.efforts.get(&year), phase) {
+                            (Some(&effort), _) => (
+                                Some(effort),
+                                format!(
+                                    "研究計画に沿って研究を実施（エフォート{effort}%）、残りを{field_ja}の臨床に従事"
+                                ),
+                            ),
+                            (None, TraineePhase::Departed) => (
                                 None,
                                 format!("{}付で本コースを離脱", info.departed_on.unwrap_or(day)),
                             ),
@@ -2174,15 +2449,28 @@ impl<'a> Generator<'a> {
                         };
                         let issues = chance(self.rng, 0.1)
                             .then(|| "研究と臨床の時間配分について指導医と調整中".to_owned());
+                        let trainee_id = self.plan.trainees[t].id;
                         self.plan.entries.push(annual_report_entry::Model {
                             id: next(&mut self.ids.entry),
                             version_id,
-                            trainee_id: self.plan.trainees[t].id,
+                            trainee_id,
                             phase,
                             research_effort_percent: effort,
                             clinical_progress: progress,
                             issues,
                         });
+                        if let (Some(percent), true) = (effort, v == versions) {
+                            self.plan
+                                .effort_reports
+                                .push(research_effort_report::Model {
+                                    id: next(&mut self.ids.effort_report),
+                                    trainee_id,
+                                    year,
+                                    percent,
+                                    source: EffortSource::AnnualReport,
+                                    reported_at: at,
+                                });
+                        }
                     }
                 }
                 if guidance {
@@ -2207,6 +2495,118 @@ impl<'a> Generator<'a> {
     }
 }
 
+impl Generator<'_> {
+    /// The current year's research effort, for some trainees reported as a
+    /// progress update before the annual report; then each trainee's latest
+    /// reported value, as `Trainee.researchEffortPercent` shows it.
+    fn research_effort(&mut self) {
+        let this_year = training_year(as_of());
+        let reported: BTreeSet<(i64, i32)> = self
+            .plan
+            .effort_reports
+            .iter()
+            .map(|r| (r.trainee_id, r.year))
+            .collect();
+        for t in 0..self.plan.trainees.len() {
+            let trainee_id = self.plan.trainees[t].id;
+            let info = &self.trainee_info[t];
+            let current = info.efforts.get(&this_year).copied();
+            if let Some(percent) = current
+                && info.departed_on.is_none()
+                && !reported.contains(&(trainee_id, this_year))
+                && chance(self.rng, 0.5)
+            {
+                let on = day_between(self.rng, ymd(this_year, 6, 1), sub_days(as_of(), 1));
+                self.plan
+                    .effort_reports
+                    .push(research_effort_report::Model {
+                        id: next(&mut self.ids.effort_report),
+                        trainee_id,
+                        year: this_year,
+                        percent,
+                        source: EffortSource::ProgressUpdate,
+                        reported_at: jst(on, 11, 0),
+                    });
+            }
+        }
+        let mut latest: BTreeMap<i64, (i32, i32)> = BTreeMap::new();
+        for r in &self.plan.effort_reports {
+            let entry = latest.entry(r.trainee_id).or_insert((r.year, r.percent));
+            if r.year >= entry.0 {
+                *entry = (r.year, r.percent);
+            }
+        }
+        for row in &mut self.plan.trainees {
+            row.research_effort_percent = latest.get(&row.id).map(|&(_, p)| p);
+        }
+    }
+
+    /// The course confirms completion for about half of those who meet
+    /// every requirement (`training::unmet`) two weeks before [`as_of`].
+    fn completions(&mut self) {
+        let day = sub_days(as_of(), 14);
+        for t in 0..self.plan.trainees.len() {
+            if self.trainee_info[t].departed_on.is_some() {
+                continue;
+            }
+            let row = &self.plan.trainees[t];
+            let papers: Vec<PaperFacts> = self
+                .plan
+                .papers
+                .iter()
+                .filter(|p| p.trainee_id == row.id)
+                .map(|p| PaperFacts {
+                    sci_indexed: p.sci_indexed,
+                    first_author: p.first_author,
+                    english: p.english,
+                    case_report: p.case_report,
+                    published_on: p.published_on,
+                })
+                .collect();
+            let efforts: Vec<EffortReport> = self
+                .plan
+                .effort_reports
+                .iter()
+                .filter(|r| r.trainee_id == row.id)
+                .map(|r| EffortReport {
+                    year: r.year,
+                    percent: r.percent as u8,
+                })
+                .collect();
+            let approved = training_rules::approved_extension_months(
+                self.plan
+                    .extensions
+                    .iter()
+                    .filter(|e| e.trainee_id == row.id)
+                    .map(|e| (e.status == DecisionStatus::Approved, e.months)),
+            );
+            let cycle = self.cycle_of(row.started_on.year());
+            let facts = TraineeFacts {
+                started_on: row.started_on,
+                rules: training_rules::CourseRules {
+                    course_years: cycle.course_years as u32,
+                    clinical_years: cycle.clinical_years as u32,
+                    flexible_second_paper: cycle.flexible_second_paper,
+                },
+                approved_extension_months: approved,
+                research_effort: &efforts,
+                board_certified_on: row.board_certified_on,
+                degree: match row.degree {
+                    DegreeStatus::None => training_rules::Degree::None,
+                    DegreeStatus::Expected => training_rules::Degree::Expected,
+                    DegreeStatus::Obtained => training_rules::Degree::Obtained,
+                },
+                papers: &papers,
+                departed_on: None,
+                completion_confirmed_on: None,
+            };
+            if training_rules::unmet(&facts, day).is_empty() && chance(self.rng, 0.5) {
+                self.plan.trainees[t].completion_confirmed_on = Some(day);
+            }
+        }
+    }
+}
+
 // --- inserting ---------------------------------------------------------------
 
 impl Plan {
@@ -2214,6 +2614,7 @@ impl Plan {
         let first = self.applicants.first();
         Summary {
             institutions: self.institutions.len(),
+            institution_certifications: self.certifications.len(),
             recruitment_cycles: self.cycles.len(),
             participations: self.participations.len(),
             courses: self.courses.len(),
@@ -2224,6 +2625,7 @@ impl Plan {
             applications: self.applications.len(),
             general_applications: self.general_applications.len(),
             trainees: self.trainees.len(),
+            research_effort_reports: self.effort_reports.len(),
             papers: self.papers.len(),
             extensions: self.extensions.len(),
             study_abroad_periods: self.study_abroad.len(),
@@ -2243,6 +2645,7 @@ impl Plan {
     /// (explicit ids do not advance them) and fresh planner statistics.
     async fn insert(self, db: &DatabaseConnection) -> Result<(), DbErr> {
         insert_all(db, self.institutions).await?;
+        insert_all(db, self.certifications).await?;
         insert_all(db, self.cycles).await?;
         insert_all(db, self.participations).await?;
         insert_all(db, self.courses).await?;
@@ -2253,6 +2656,7 @@ impl Plan {
         insert_all(db, self.applications).await?;
         insert_all(db, self.general_applications).await?;
         insert_all(db, self.trainees).await?;
+        insert_all(db, self.effort_reports).await?;
         insert_all(db, self.papers).await?;
         insert_all(db, self.extensions).await?;
         insert_all(db, self.study_abroad).await?;
@@ -2277,7 +2681,7 @@ impl Plan {
         // (the tests' do), so only the seeded tables are named.
         let analyze = match db.get_database_backend() {
             DbBackend::Postgres => format!(
-                "ANALYZE course_partner_sites, {}",
+                "ANALYZE course_partner_sites, institution_certifications, {}",
                 SEQUENCED_TABLES.join(", ")
             ),
             _ => "ANALYZE".to_owned(),
@@ -2288,7 +2692,7 @@ impl Plan {
 }
 
 /// The tables whose ids the seeder chose.
-const SEQUENCED_TABLES: [&str; 19] = [
+const SEQUENCED_TABLES: [&str; 20] = [
     "institutions",
     "recruitment_cycles",
     "participations",
@@ -2299,6 +2703,7 @@ const SEQUENCED_TABLES: [&str; 19] = [
     "applications",
     "general_applications",
     "trainees",
+    "research_effort_reports",
     "papers",
     "extensions",
     "study_abroad_periods",

@@ -11,6 +11,7 @@ mod m0002_idempotency;
 mod m0003_indexes;
 mod m0004_event_log;
 mod m0005_application_pages;
+mod m0006_guideline_fidelity;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_indexes::Migration),
             Box::new(m0004_event_log::Migration),
             Box::new(m0005_application_pages::Migration),
+            Box::new(m0006_guideline_fidelity::Migration),
         ]
     }
 }

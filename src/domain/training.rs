@@ -2,6 +2,7 @@
 //! course", "After adoption"). The rules changed in 2024, so every
 //! computation takes the [`CourseRules`] of the trainee's intake year.
 
+use super::cycle::training_year;
 use chrono::{Months, NaiveDate};
 
 /// The rules of one intake year, kept per recruitment cycle because the 2024
@@ -75,6 +76,16 @@ pub struct PaperFacts {
     pub first_author: bool,
     pub english: bool,
     pub case_report: bool,
+    pub published_on: NaiveDate,
+}
+
+/// The share of effort on research reported for one training year (April
+/// to March, named by the year it starts in), by the annual report or a
+/// progress update (I.3(3) 年次報告).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EffortReport {
+    pub year: i32,
+    pub percent: u8,
 }
 
 /// What the course rules need to know about one trainee.
@@ -82,10 +93,10 @@ pub struct PaperFacts {
 pub struct TraineeFacts<'a> {
     pub started_on: NaiveDate,
     pub rules: CourseRules,
-    /// Extensions agreed with the society and the board (III).
+    /// Extensions agreed with the society and the board (III.1).
     pub approved_extension_months: u32,
-    /// Latest reported share of effort on research, in percent.
-    pub research_effort_percent: Option<u8>,
+    /// Research effort per training year, in any order, one per year.
+    pub research_effort: &'a [EffortReport],
     pub board_certified_on: Option<NaiveDate>,
     pub degree: Degree,
     pub papers: &'a [PaperFacts],
@@ -93,8 +104,33 @@ pub struct TraineeFacts<'a> {
     pub completion_confirmed_on: Option<NaiveDate>,
 }
 
-/// The share of effort the research phase demands (I.2, research phase).
-const MIN_RESEARCH_EFFORT_PERCENT: u8 = 50;
+/// The share of effort the research phase demands (I.2(1), I.3(2):
+/// 「研究へのエフォートを 50%以上とし」).
+pub const MIN_RESEARCH_EFFORT_PERCENT: u8 = 50;
+
+/// Longest extension one request may ask for, in months. The guideline
+/// names the reasons (III.1) but no length; a longer leave is asked for
+/// again, so that the society and the board look at it again.
+pub const EXTENSION_MONTHS_MAX: i32 = 36;
+
+/// The months of one extension request.
+pub fn check_extension_months(months: i32) -> Result<u32, String> {
+    if (1..=EXTENSION_MONTHS_MAX).contains(&months) {
+        Ok(months as u32)
+    } else {
+        Err(format!("must be between 1 and {EXTENSION_MONTHS_MAX}"))
+    }
+}
+
+/// The months of the approved extensions among `(approved, months)`.
+pub fn approved_extension_months(extensions: impl IntoIterator<Item = (bool, i32)>) -> u32 {
+    extensions
+        .into_iter()
+        .filter(|(approved, _)| *approved)
+        .fold(0u32, |sum, (_, months)| {
+            sum.saturating_add(months.max(0) as u32)
+        })
+}
 
 /// `start` plus whole months, clamped to the month's end (Feb 29 + 1 year is
 /// Feb 28). Saturates at `NaiveDate::MAX` instead of panicking, so absurd
@@ -160,40 +196,115 @@ fn count(papers: &[PaperFacts], pred: fn(&PaperFacts) -> bool) -> u32 {
         .fold(0, |n: u32, _| n.saturating_add(1))
 }
 
-/// Every completion requirement not yet met on `today`, in the enum's order,
-/// so the trainee sees everything left to do. TwoQualifyingPapers is met iff
-/// there is a strict paper and [`qualifying_paper_count`] is at least 2.
-/// ResearchEffort is judged only once the research phase has begun.
-pub fn unmet(facts: &TraineeFacts, today: NaiveDate) -> Vec<Requirement> {
+/// The papers that count for completion on `day`: published from the first
+/// day of the research phase up to `day`. I.3(2): research begins in year
+/// three, 「その後」 two papers follow; a paper from before the course, or
+/// from its clinical phase, is not research done in it.
+pub fn papers_in_research_phase(facts: &TraineeFacts, day: NaiveDate) -> Vec<PaperFacts> {
+    let research_from = clinical_phase_ends_on(facts.started_on, facts.rules);
+    facts
+        .papers
+        .iter()
+        .filter(|p| p.published_on >= research_from && p.published_on <= day)
+        .copied()
+        .collect()
+}
+
+/// [`qualifying_paper_count`] over [`papers_in_research_phase`].
+pub fn counted_paper_count(facts: &TraineeFacts, day: NaiveDate) -> u32 {
+    qualifying_paper_count(&papers_in_research_phase(facts, day), facts.rules)
+}
+
+/// I.3(2): the research phase has run with at least 50% of effort on
+/// research. On `day`:
+/// - at least one research year is over (a trainee still in the clinical
+///   phase, or in the first research year, has not done the research phase);
+/// - every research year that is over has a reported value of at least 50%,
+///   and a year under way has none below it;
+/// - except that a year may fall short (or be unreported) for each whole
+///   twelve months of extension the society and the board agreed (III.1),
+///   time the course was extended by because research could not go on.
+///
+/// Research year `k` runs from the research phase's start plus `k` years;
+/// its value is the one reported for the training year it starts in.
+pub fn research_effort_met(facts: &TraineeFacts, day: NaiveDate) -> bool {
+    let research_from = clinical_phase_ends_on(facts.started_on, facts.rules);
+    let value = |year| {
+        facts
+            .research_effort
+            .iter()
+            .find(|r| r.year == year)
+            .map(|r| r.percent)
+    };
+    let mut completed = 0u32;
+    let mut short = 0u32;
+    let mut met = 0u32;
+    for k in 0u32.. {
+        let begins = add_months_saturating(research_from, k.checked_mul(12));
+        if begins > day || begins == NaiveDate::MAX {
+            break;
+        }
+        let ends = add_months_saturating(research_from, (k + 1).checked_mul(12));
+        let reported = value(training_year(begins));
+        if ends <= day {
+            completed += 1;
+            match reported {
+                Some(p) if p >= MIN_RESEARCH_EFFORT_PERCENT => met += 1,
+                _ => short += 1,
+            }
+        } else if reported.is_some_and(|p| p < MIN_RESEARCH_EFFORT_PERCENT) {
+            short += 1;
+        }
+    }
+    let allowed_short = facts.approved_extension_months / 12;
+    completed >= 1 && met >= 1 && short <= allowed_short
+}
+
+/// Every completion requirement not met on `day`, in the enum's order, so
+/// the trainee sees everything left to do (I.2(1), I.3):
+/// - BoardCertification: certified in the field on or before `day`;
+/// - Degree: a doctoral degree, obtained or expected (「学位取得見込みを含む」);
+/// - TwoQualifyingPapers: at least two papers counting under the intake's
+///   rules, one of them strict, published in the research phase;
+/// - ResearchEffort: [`research_effort_met`].
+pub fn unmet(facts: &TraineeFacts, day: NaiveDate) -> Vec<Requirement> {
     let mut missing = Vec::new();
-    if facts.board_certified_on.is_none() {
+    if facts.board_certified_on.is_none_or(|on| on > day) {
         missing.push(Requirement::BoardCertification);
     }
     if facts.degree == Degree::None {
         missing.push(Requirement::Degree);
     }
-    let strict = count(facts.papers, paper_qualifies);
-    if strict < 1 || qualifying_paper_count(facts.papers, facts.rules) < 2 {
+    let papers = papers_in_research_phase(facts, day);
+    let strict = count(&papers, paper_qualifies);
+    if strict < 1 || qualifying_paper_count(&papers, facts.rules) < 2 {
         missing.push(Requirement::TwoQualifyingPapers);
     }
-    let in_research = today >= clinical_phase_ends_on(facts.started_on, facts.rules);
-    if in_research
-        && facts
-            .research_effort_percent
-            .is_none_or(|p| p < MIN_RESEARCH_EFFORT_PERCENT)
-    {
+    if !research_effort_met(facts, day) {
         missing.push(Requirement::ResearchEffort);
     }
     missing
 }
 
+/// The day completion is judged on: the confirmation day once completion
+/// was confirmed (later years need no more reports), else `today`.
+pub fn completion_day(facts: &TraineeFacts, today: NaiveDate) -> NaiveDate {
+    facts
+        .completion_confirmed_on
+        .filter(|on| *on <= today)
+        .unwrap_or(today)
+}
+
 /// The trainee's phase on `today`. Departure wins over everything; completion
-/// needs both the confirmation and no unmet requirement; a day before the
-/// start counts as clinical.
+/// needs the confirmation and nothing unmet on the day it was confirmed; a
+/// day before the start counts as clinical.
 pub fn phase(facts: &TraineeFacts, today: NaiveDate) -> Phase {
     if facts.departed_on.is_some_and(|d| d <= today) {
         Phase::Departed
-    } else if facts.completion_confirmed_on.is_some() && unmet(facts, today).is_empty() {
+    } else if facts
+        .completion_confirmed_on
+        .is_some_and(|on| on <= today && unmet(facts, on).is_empty())
+    {
         Phase::Completed
     } else if today < clinical_phase_ends_on(facts.started_on, facts.rules) {
         Phase::Clinical
@@ -212,11 +323,29 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
+    /// Published in the research phase of every intake used below.
     const STRICT: PaperFacts = PaperFacts {
         sci_indexed: true,
         first_author: true,
         english: true,
         case_report: false,
+        published_on: match NaiveDate::from_ymd_opt(2026, 1, 1) {
+            Some(d) => d,
+            None => panic!(),
+        },
+    };
+    /// 60% in every training year from 2024 to 2030.
+    const EFFORT: [EffortReport; 7] = {
+        let mut out = [EffortReport {
+            year: 2024,
+            percent: 60,
+        }; 7];
+        let mut i = 0;
+        while i < 7 {
+            out[i].year = 2024 + i as i32;
+            i += 1;
+        }
+        out
     };
     const CASE_REPORT: PaperFacts = PaperFacts {
         case_report: true,
@@ -234,7 +363,7 @@ mod tests {
             started_on: date(2022, 4, 1),
             rules: CourseRules::GUIDELINE_2020,
             approved_extension_months: 0,
-            research_effort_percent: None,
+            research_effort: &[],
             board_certified_on: None,
             degree: Degree::None,
             papers,
@@ -246,7 +375,7 @@ mod tests {
     /// The 2022 intake with every requirement met.
     fn finished(papers: &[PaperFacts]) -> TraineeFacts<'_> {
         TraineeFacts {
-            research_effort_percent: Some(60),
+            research_effort: &EFFORT,
             board_certified_on: Some(date(2026, 3, 1)),
             degree: Degree::Obtained,
             ..trainee(papers)
@@ -338,7 +467,12 @@ mod tests {
         );
         assert_eq!(
             unmet(&t, date(2023, 6, 1)),
-            vec![BoardCertification, Requirement::Degree, TwoQualifyingPapers]
+            vec![
+                BoardCertification,
+                Requirement::Degree,
+                TwoQualifyingPapers,
+                ResearchEffort
+            ]
         );
         let papers = [STRICT, STRICT];
         let some = TraineeFacts {
@@ -353,24 +487,127 @@ mod tests {
     }
 
     #[test]
-    fn research_effort_threshold() {
+    fn research_effort_threshold_i_3_2() {
         let papers = [STRICT, STRICT];
-        let at = |percent| TraineeFacts {
-            research_effort_percent: Some(percent),
+        let reports = |percent| [2024, 2025, 2026].map(|year| EffortReport { year, percent });
+        let (low, half, full) = (reports(49), reports(50), reports(100));
+        let at = |effort| TraineeFacts {
+            research_effort: effort,
             ..finished(&papers)
         };
         let research_day = date(2026, 11, 25);
-        assert_eq!(unmet(&at(49), research_day), vec![ResearchEffort]);
-        assert!(unmet(&at(50), research_day).is_empty());
-        assert!(unmet(&at(100), research_day).is_empty());
-        // Not judged in the clinical phase, even if unreported.
-        assert!(unmet(&at(0), date(2023, 6, 1)).is_empty());
-        let unreported = TraineeFacts {
-            research_effort_percent: None,
+        assert_eq!(unmet(&at(&low), research_day), vec![ResearchEffort]);
+        assert!(unmet(&at(&half), research_day).is_empty());
+        assert!(unmet(&at(&full), research_day).is_empty());
+        assert_eq!(unmet(&at(&[]), research_day), vec![ResearchEffort]);
+    }
+
+    /// The issue's case: clinical year 1, two qualifying papers, degree
+    /// expected and a board certification is not complete (I.3: two clinical
+    /// years, research from year 3, papers 「その後」).
+    #[test]
+    fn clinical_year_one_is_not_complete_i_3() {
+        let early = PaperFacts {
+            published_on: date(2022, 10, 1),
+            ..STRICT
+        };
+        let papers = [early, early];
+        let facts = TraineeFacts {
+            research_effort: &EFFORT,
+            board_certified_on: Some(date(2022, 12, 1)),
+            degree: Degree::Expected,
+            ..trainee(&papers)
+        };
+        let day = date(2023, 1, 10);
+        assert_eq!(
+            unmet(&facts, day),
+            vec![TwoQualifyingPapers, ResearchEffort]
+        );
+        assert_eq!(counted_paper_count(&facts, day), 0);
+        assert_eq!(qualifying_paper_count(facts.papers, facts.rules), 2);
+    }
+
+    #[test]
+    fn only_papers_of_the_research_phase_count_i_3_2() {
+        let before = PaperFacts {
+            published_on: date(2024, 3, 31),
+            ..STRICT
+        };
+        let first_day = PaperFacts {
+            published_on: date(2024, 4, 1),
+            ..STRICT
+        };
+        let mixed = [before, first_day];
+        let facts = finished(&mixed);
+        let day = date(2026, 11, 25);
+        assert_eq!(counted_paper_count(&facts, day), 1);
+        assert_eq!(unmet(&facts, day), vec![TwoQualifyingPapers]);
+        let both = [first_day, STRICT];
+        assert!(unmet(&finished(&both), day).is_empty());
+        // A paper dated after the day judged does not count yet.
+        assert_eq!(counted_paper_count(&finished(&both), date(2025, 1, 1)), 1);
+    }
+
+    #[test]
+    fn every_research_year_needs_half_the_effort_i_3_2() {
+        let papers = [STRICT, STRICT];
+        let with = |effort| TraineeFacts {
+            research_effort: effort,
             ..finished(&papers)
         };
-        assert!(unmet(&unreported, date(2023, 6, 1)).is_empty());
-        assert_eq!(unmet(&unreported, research_day), vec![ResearchEffort]);
+        let day = date(2026, 11, 25);
+        // Research years 2024 and 2025 are over; 2026 is under way.
+        let gap = [EffortReport {
+            year: 2025,
+            percent: 80,
+        }];
+        assert!(!research_effort_met(&with(&gap), day), "2024 unreported");
+        let two = [
+            EffortReport {
+                year: 2024,
+                percent: 50,
+            },
+            EffortReport {
+                year: 2025,
+                percent: 70,
+            },
+        ];
+        assert!(research_effort_met(&with(&two), day));
+        // A value below half for the year under way already fails.
+        let current_low = [
+            two[0],
+            two[1],
+            EffortReport {
+                year: 2026,
+                percent: 30,
+            },
+        ];
+        assert!(!research_effort_met(&with(&current_low), day));
+        // One whole year of agreed extension allows one short year (III.1).
+        let extended = TraineeFacts {
+            approved_extension_months: 12,
+            ..with(&gap)
+        };
+        assert!(research_effort_met(&extended, day));
+        // ... but not a research phase with no year at half effort.
+        let none = TraineeFacts {
+            approved_extension_months: 36,
+            ..with(&[])
+        };
+        assert!(!research_effort_met(&none, day));
+        // The first research year not yet over: the phase has not run.
+        assert!(!research_effort_met(&with(&EFFORT), date(2025, 3, 31)));
+        assert!(research_effort_met(&with(&EFFORT), date(2025, 4, 1)));
+    }
+
+    #[test]
+    fn extension_months() {
+        assert_eq!(check_extension_months(1), Ok(1));
+        assert_eq!(check_extension_months(36), Ok(36));
+        assert!(check_extension_months(0).is_err());
+        assert!(check_extension_months(37).is_err());
+        let months = approved_extension_months([(true, 6), (false, 12), (true, 12), (true, -3)]);
+        assert_eq!(months, 18);
     }
 
     #[test]
@@ -479,14 +716,14 @@ mod tests {
     fn departure_wins_over_everything() {
         let papers = [STRICT, STRICT];
         let left = TraineeFacts {
-            departed_on: Some(date(2025, 9, 30)),
-            completion_confirmed_on: Some(date(2025, 9, 1)),
+            departed_on: Some(date(2026, 9, 30)),
+            completion_confirmed_on: Some(date(2026, 9, 1)),
             ..finished(&papers)
         };
-        assert_eq!(phase(&left, date(2025, 9, 30)), Phase::Departed);
+        assert_eq!(phase(&left, date(2026, 9, 30)), Phase::Departed);
         assert_eq!(phase(&left, date(2030, 1, 1)), Phase::Departed);
         // Before the departure day the trainee is still in the course.
-        assert_eq!(phase(&left, date(2025, 9, 29)), Phase::Completed);
+        assert_eq!(phase(&left, date(2026, 9, 29)), Phase::Completed);
         let leaving = TraineeFacts {
             departed_on: Some(date(2023, 9, 30)),
             ..trainee(&papers)
@@ -516,6 +753,38 @@ mod tests {
             ..confirmed
         };
         assert_eq!(phase(&uncertified, day), Phase::Research);
+    }
+
+    #[test]
+    fn completion_is_judged_on_the_confirmation_day() {
+        let papers = [STRICT, STRICT];
+        let on = date(2026, 5, 1);
+        // Only 2024 and 2025 were reported; later years need nothing more.
+        let reported = [
+            EffortReport {
+                year: 2024,
+                percent: 60,
+            },
+            EffortReport {
+                year: 2025,
+                percent: 60,
+            },
+        ];
+        let confirmed = TraineeFacts {
+            research_effort: &reported,
+            completion_confirmed_on: Some(on),
+            ..finished(&papers)
+        };
+        let later = date(2029, 1, 1);
+        assert_eq!(completion_day(&confirmed, later), on);
+        assert!(unmet(&confirmed, completion_day(&confirmed, later)).is_empty());
+        assert_eq!(phase(&confirmed, later), Phase::Completed);
+        // A confirmation dated ahead does not count before its day.
+        assert_eq!(
+            completion_day(&confirmed, date(2026, 4, 30)),
+            date(2026, 4, 30)
+        );
+        assert_eq!(phase(&confirmed, date(2026, 4, 30)), Phase::Research);
     }
 
     fn any_rules() -> impl Strategy<Value = CourseRules> {

@@ -16,6 +16,11 @@ pub struct Model {
     pub submitted_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
     pub withdrawn_at: Option<DateTimeUtc>,
+    /// A society's decision, awaiting the board's confirmation (I.2(2)④).
+    pub proposed_decision: Option<Decision>,
+    pub proposed_at: Option<DateTimeUtc>,
+    /// How the final decision was taken; `None` while undecided.
+    pub decision_basis: Option<DecisionBasis>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

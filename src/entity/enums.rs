@@ -132,6 +132,31 @@ text_enum!(DecisionStatus {
     Rejected
 });
 
+text_enum!(
+    /// An adoption decision (合否).
+    Decision { Adopt, NotAdopt }
+);
+
+text_enum!(
+    /// How an application's final decision was taken (I.2(2)④).
+    DecisionBasis {
+        /// the board decided on its own
+        Board,
+        /// the board confirmed its society's proposal
+        SocietyProposal,
+    }
+);
+
+text_enum!(
+    /// Where a research-effort figure came from.
+    EffortSource {
+        /// the institution's annual report (年次報告)
+        AnnualReport,
+        /// a progress update during the year
+        ProgressUpdate,
+    }
+);
+
 text_enum!(SanctionReason {
     CourseChanged,
     CourseWithdrawn,
@@ -148,4 +173,53 @@ text_enum!(ReportStatus {
 text_enum!(
     /// Whether an audited operation took effect or was refused.
     AuditOutcome { Ok, Refused }
+);
+
+// --- the domain's own enums (src/domain imports nothing of the service) ------
+
+macro_rules! same_variants {
+    ($ours:ty, $domain:ty { $($variant:ident),+ $(,)? }) => {
+        impl From<$ours> for $domain {
+            fn from(value: $ours) -> Self {
+                match value { $(<$ours>::$variant => Self::$variant),+ }
+            }
+        }
+        impl From<$domain> for $ours {
+            fn from(value: $domain) -> Self {
+                match value { $(<$domain>::$variant => Self::$variant),+ }
+            }
+        }
+    };
+}
+
+same_variants!(
+    CyclePhase,
+    crate::domain::cycle::Phase {
+        Planning,
+        EarlyCallOpen,
+        EarlyCallClosed,
+        QuotasAllocated,
+        SelectionFinalized,
+    }
+);
+same_variants!(
+    CourseStatus,
+    crate::domain::course::Status {
+        Draft,
+        Submitted,
+        Approved,
+        Published,
+        Withdrawn,
+    }
+);
+same_variants!(
+    ResearchHostKind,
+    crate::domain::course::HostKind {
+        GraduateSchool,
+        NationalCenter,
+    }
+);
+same_variants!(
+    Decision,
+    crate::domain::selection::Decision { Adopt, NotAdopt }
 );

@@ -15,6 +15,9 @@ pub struct Model {
     pub note: Option<String>,
     pub requested_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
+    /// The society's answer (III.1); `None` until it answers.
+    pub society_agreed: Option<bool>,
+    pub society_answered_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

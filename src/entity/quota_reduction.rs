@@ -12,6 +12,8 @@ pub struct Model {
     pub regular_program_seats: i32,
     pub course_seats: i32,
     pub created_at: DateTimeUtc,
+    /// Set when the board granted special circumstances after the fact.
+    pub cancelled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,7 +13,8 @@ use super::scalars::DateTime;
 use super::society::{Society, society_of};
 use super::visibility;
 use crate::entity::enums::{
-    ApplicationOutcome, ApplicationStatus, FieldCode, GeneralApplicationStatus,
+    ApplicationOutcome, ApplicationStatus, Decision, DecisionBasis, FieldCode,
+    GeneralApplicationStatus,
 };
 use crate::entity::{applicant, application, course, general_application, institution};
 use crate::error::AppError;
@@ -217,6 +218,33 @@ impl Application {
     }
     async fn outcome(&self) -> ApplicationOutcome {
         self.0.outcome
+    }
+    /// The decision the society proposed, awaiting the board's confirmation
+    /// (I.2(2)④); null when none is pending. Not shown to the applicant: it
+    /// is not a decision yet.
+    async fn proposed_decision(&self, ctx: &Context<'_>) -> Option<Decision> {
+        self.proposal_visible(ctx)
+            .then_some(self.0.proposed_decision)
+            .flatten()
+    }
+    async fn proposed_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
+        self.proposal_visible(ctx)
+            .then_some(self.0.proposed_at.map(DateTime))
+            .flatten()
+    }
+    /// How the decision was taken: by the board alone, or by the board on
+    /// the society's proposal; null while undecided.
+    async fn decision_basis(&self) -> Option<DecisionBasis> {
+        self.0.decision_basis
+    }
+}
+
+impl Application {
+    /// Proposals are between the society and the board (and the course's
+    /// institution, which sees its applications); the applicant sees
+    /// decisions only.
+    fn proposal_visible(&self, ctx: &Context<'_>) -> bool {
+        viewer(ctx).role != Some(crate::entity::enums::Role::Applicant)
     }
 }
 

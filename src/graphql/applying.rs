@@ -1,5 +1,6 @@
 //! Applications in the early call: submitting with the parallel general
-//! application (併願), withdrawing, and the adoption decisions.
+//! application (併願), withdrawing, and the adoption decisions: a society
+//! proposes, the board decides or confirms (I.2(2)④, `domain::selection`).
 
 use super::applicant::facts;
 use super::application::Application;
@@ -9,25 +10,27 @@ use super::guards::{
     cycle_for_share, parse_id, require_field_scope, require_phase, society_by_code,
 };
 use super::ids;
-use super::recruitment::adopted_in_field;
+use super::seats;
 use super::subscription::bus;
 use crate::auth::Viewer;
 use crate::db::begin_write;
 use crate::domain::eligibility::{Ineligibility, ineligibility};
+use crate::domain::selection::{self, Decider, Effect, Room};
 use crate::domain::validate;
 use crate::entity::enums::{
-    ApplicationOutcome, ApplicationStatus, AuditOutcome, CourseStatus, CyclePhase, FieldCode,
-    GeneralApplicationStatus, Role,
+    ApplicationOutcome, ApplicationStatus, AuditOutcome, CourseStatus, CyclePhase, Decision,
+    DecisionBasis, FieldCode, GeneralApplicationStatus, Role,
 };
 use crate::entity::{
     applicant, application, course, field_quota, general_application, institution,
+    recruitment_cycle,
 };
 use crate::error::{AppError, AppResult};
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, Set,
+    IntoActiveModel, QueryFilter, QuerySelect, Set,
 };
 
 #[derive(InputObject)]
@@ -44,18 +47,16 @@ pub struct SubmitApplicationInput {
     pub general_application: Option<GeneralApplicationInput>,
 }
 
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Adopt,
-    NotAdopt,
-}
-
 #[derive(Default)]
 pub struct ApplyingMutation;
 
 #[Object]
 impl ApplyingMutation {
-    /// while EARLY_CALL_OPEN; one live application per applicant and cycle
+    /// while EARLY_CALL_OPEN; one live application per applicant and cycle.
+    /// An application to a course that was withdrawn (and not handed to
+    /// another institution) does not hold the applicant back: it is
+    /// withdrawn in the same step, and its parallel general application
+    /// moves to the new one unless the input gives another (II.3(1)).
     async fn submit_application(
         &self,
         ctx: &Context<'_>,
@@ -63,10 +64,10 @@ impl ApplyingMutation {
     ) -> Result<Application> {
         let result = submit_application(db(ctx), viewer(ctx), input).await;
         audit::record_refusal(ctx, "submitApplication", None, &result).await;
-        let row = result?;
-        bus(ctx)
-            .publish_applications(db(ctx), std::slice::from_ref(&row))
-            .await;
+        let (row, replaced) = result?;
+        let mut changed = vec![row.clone()];
+        changed.extend(replaced);
+        bus(ctx).publish_applications(db(ctx), &changed).await;
         Ok(Application(row))
     }
 
@@ -93,7 +94,12 @@ impl ApplyingMutation {
         Ok(Application(row))
     }
 
-    /// while QUOTAS_ALLOCATED; ADOPT fails with QUOTA_EXCEEDED past the field quota or the course capacity
+    /// While QUOTAS_ALLOCATED. The board (ADMIN) decides; the society of
+    /// the course's field proposes, and its proposal is final once the board
+    /// confirms it (confirmDecision) (I.2(2)④). ADOPT fails with
+    /// QUOTA_EXCEEDED past the field quota, the course capacity, or the
+    /// seats the institution has left after departures (III.3); a society's
+    /// proposals count against them too.
     async fn decide_application(
         &self,
         ctx: &Context<'_>,
@@ -102,6 +108,22 @@ impl ApplyingMutation {
     ) -> Result<Application> {
         let result = decide_application(db(ctx), viewer(ctx), &id, decision).await;
         audit::record_refusal(ctx, "decideApplication", Some(&id), &result).await;
+        let row = result?;
+        // A proposal changes no status: only a decision is announced.
+        if row.proposed_decision.is_none() {
+            bus(ctx)
+                .publish_applications(db(ctx), std::slice::from_ref(&row))
+                .await;
+        }
+        Ok(Application(row))
+    }
+
+    /// The board (ADMIN) confirms the decision the society proposed: it
+    /// becomes the application's status, decided on the society's proposal.
+    /// While QUOTAS_ALLOCATED; CONFLICT when nothing is proposed.
+    async fn confirm_decision(&self, ctx: &Context<'_>, id: ID) -> Result<Application> {
+        let result = confirm_decision(db(ctx), viewer(ctx), &id).await;
+        audit::record_refusal(ctx, "confirmDecision", Some(&id), &result).await;
         let row = result?;
         bus(ctx)
             .publish_applications(db(ctx), std::slice::from_ref(&row))
@@ -156,7 +178,7 @@ async fn submit_application(
     db: &DatabaseConnection,
     viewer: &Viewer,
     input: SubmitApplicationInput,
-) -> AppResult<application::Model> {
+) -> AppResult<(application::Model, Option<application::Model>)> {
     let applicant_id = applicant_id(viewer)?;
     let course_id = parse_id(&input.course_id, ids::COURSE, "input.courseId")?;
     let txn = begin_write(db).await?;
@@ -184,13 +206,13 @@ async fn submit_application(
             application::Column::Status
                 .is_in([ApplicationStatus::Submitted, ApplicationStatus::Adopted]),
         )
-        .count(&txn)
+        .lock_exclusive()
+        .one(&txn)
         .await?;
-    if live > 0 {
-        return Err(AppError::Conflict(
-            "the applicant already has a live application in this cycle".into(),
-        ));
-    }
+    let replaced = match live {
+        Some(old) => Some(release_withdrawn_course(&txn, old).await?),
+        None => None,
+    };
     let general = match input.general_application {
         Some(g) => Some(general_row(&txn, g, "input.generalApplication").await?),
         None => None,
@@ -208,14 +230,44 @@ async fn submit_application(
     }
     .insert(&txn)
     .await?;
-    if let Some(mut g) = general {
-        g.application_id = Set(row.id);
-        g.insert(&txn).await?;
-    }
-    let summary = format!(
+    let carried = match (general, &replaced) {
+        (Some(mut g), _) => {
+            g.application_id = Set(row.id);
+            g.insert(&txn).await?;
+            false
+        }
+        (None, Some(old)) => {
+            // The parallel application was made for the cycle, not the
+            // course: it follows the applicant to the new course.
+            general_application::Entity::update_many()
+                .col_expr(
+                    general_application::Column::ApplicationId,
+                    sea_orm::sea_query::Expr::value(row.id),
+                )
+                .filter(general_application::Column::ApplicationId.eq(old.id))
+                .exec(&txn)
+                .await?
+                .rows_affected
+                > 0
+        }
+        (None, None) => false,
+    };
+    let mut summary = format!(
         "applied to course {}",
         ids::encode(ids::COURSE, course.id).0
     );
+    if let Some(old) = &replaced {
+        summary.push_str(&format!(
+            "; withdrew application {} to the withdrawn course {}{}",
+            audit_target(old).0,
+            ids::encode(ids::COURSE, old.course_id).0,
+            if carried {
+                ", its general application carried over"
+            } else {
+                ""
+            }
+        ));
+    }
     audit::record(
         &txn,
         viewer,
@@ -226,7 +278,28 @@ async fn submit_application(
     )
     .await?;
     txn.commit().await?;
-    Ok(row)
+    Ok((row, replaced))
+}
+
+/// The applicant's live application `old` stands in the way of a new one,
+/// unless its course was withdrawn (II.3(1)): then it is withdrawn here.
+async fn release_withdrawn_course(
+    txn: &DatabaseTransaction,
+    old: application::Model,
+) -> AppResult<application::Model> {
+    let course_withdrawn = course::Entity::find_by_id(old.course_id)
+        .one(txn)
+        .await?
+        .is_some_and(|c| c.status == CourseStatus::Withdrawn);
+    if !course_withdrawn || old.status != ApplicationStatus::Submitted {
+        return Err(AppError::Conflict(
+            "the applicant already has a live application in this cycle".into(),
+        ));
+    }
+    let mut active = old.into_active_model();
+    active.status = Set(ApplicationStatus::Withdrawn);
+    active.withdrawn_at = Set(Some(Utc::now()));
+    Ok(active.update(txn).await?)
 }
 
 pub fn reason_name(r: Ineligibility) -> &'static str {
@@ -356,9 +429,98 @@ async fn withdraw_application(
     Ok(row)
 }
 
-/// ADOPT holds the field's quota row locked while it counts, so concurrent
-/// adoptions in one field are decided one after the other and the quota
-/// and the course capacity can never be passed.
+/// The application, its course and cycle, and the field's quota row, locked
+/// in the order every decision takes them: the cycle (shared), the field's
+/// quota row, then the application. Holding the field's row while counting
+/// decides concurrent adoptions in one field one after the other, so no
+/// limit can be passed.
+struct Deciding {
+    row: application::Model,
+    course: course::Model,
+    quota: field_quota::Model,
+}
+
+async fn lock_for_decision(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    raw: &ID,
+) -> AppResult<Deciding> {
+    let found = find_application(txn, raw, "id").await?;
+    let course = course::Entity::find_by_id(found.course_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::Internal("application without its course".into()))?;
+    let society = super::guards::society_by_id(txn, course.society_id).await?;
+    require_field_scope(viewer, &society)?;
+    let cycle: recruitment_cycle::Model = cycle_for_share(txn, course.year).await?;
+    require_phase(&cycle, &[CyclePhase::QuotasAllocated])?;
+    let quota = field_quota::Entity::find()
+        .filter(field_quota::Column::Year.eq(course.year))
+        .filter(field_quota::Column::SocietyId.eq(course.society_id))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| {
+            AppError::Internal("quotas allocated but the field has no quota row".into())
+        })?;
+    // Read the application only now, under the field lock, so a concurrent
+    // decision on it has committed and is seen.
+    let row = lock_application(txn, found.id).await?;
+    if row.status == ApplicationStatus::Withdrawn {
+        return Err(AppError::Conflict("the application was withdrawn".into()));
+    }
+    Ok(Deciding { row, course, quota })
+}
+
+/// QUOTA_EXCEEDED unless one more adoption to `course` fits the field's
+/// quota, the course's capacity and the institution's seats after its
+/// departure cuts. A proposal also counts the other pending proposals.
+async fn require_room(
+    txn: &DatabaseTransaction,
+    course: &course::Model,
+    quota: &field_quota::Model,
+    with_proposals: bool,
+) -> AppResult<()> {
+    if course.status == CourseStatus::Withdrawn {
+        return Err(AppError::Conflict("the course was withdrawn".into()));
+    }
+    let taken = seats::taken_condition(with_proposals);
+    let in_field = application::Entity::find()
+        .filter(application::Column::Year.eq(course.year))
+        .filter(
+            application::Column::CourseId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(course::Column::Id)
+                    .from(course::Entity)
+                    .and_where(course::Column::SocietyId.eq(course.society_id))
+                    .and_where(course::Column::Year.eq(course.year))
+                    .to_owned(),
+            ),
+        )
+        .filter(taken.clone());
+    let in_course = application::Entity::find()
+        .filter(application::Column::CourseId.eq(course.id))
+        .filter(taken);
+    let institution = course.responsible_institution_id;
+    let room = Room {
+        field_quota: quota.quota.max(0) as u32,
+        field_taken: seats::count(txn, in_field).await?,
+        course_capacity: course.requested_capacity.max(0) as u32,
+        course_taken: seats::count(txn, in_course).await?,
+        institution_seats: seats::offered(txn, institution, course.year, None).await?,
+        institution_cut: seats::cut(txn, institution, course.year).await?,
+        institution_taken: seats::taken(txn, institution, course.year, with_proposals).await?,
+    };
+    selection::room_for_one_more(&room).map_err(|full| AppError::QuotaExceeded(full.to_string()))
+}
+
+fn decided_status(decision: Decision) -> ApplicationStatus {
+    match decision {
+        Decision::Adopt => ApplicationStatus::Adopted,
+        Decision::NotAdopt => ApplicationStatus::NotAdopted,
+    }
+}
+
 async fn decide_application(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -366,65 +528,45 @@ async fn decide_application(
     decision: Decision,
 ) -> AppResult<application::Model> {
     viewer.require(&[Role::Society, Role::Admin])?;
+    let decider = if viewer.is_admin() {
+        Decider::Board
+    } else {
+        Decider::Society
+    };
+    let effect = selection::effect_of(decider);
     let txn = begin_write(db).await?;
-    let found = find_application(&txn, raw, "id").await?;
-    let course = course::Entity::find_by_id(found.course_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::Internal("application without its course".into()))?;
-    let society = super::guards::society_by_id(&txn, course.society_id).await?;
-    require_field_scope(viewer, &society)?;
-    let cycle = cycle_for_share(&txn, course.year).await?;
-    require_phase(&cycle, &[CyclePhase::QuotasAllocated])?;
-    let quota = field_quota::Entity::find()
-        .filter(field_quota::Column::Year.eq(course.year))
-        .filter(field_quota::Column::SocietyId.eq(course.society_id))
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| {
-            AppError::Internal("quotas allocated but the field has no quota row".into())
-        })?;
-    // Read the application only now, under the field lock, so a concurrent
-    // decision on it has committed and is seen.
-    let row = lock_application(&txn, found.id).await?;
-    if row.status == ApplicationStatus::Withdrawn {
-        return Err(AppError::Conflict("the application was withdrawn".into()));
+    let Deciding { row, course, quota } = lock_for_decision(&txn, viewer, raw).await?;
+    if decision == Decision::Adopt {
+        let counted = match effect {
+            Effect::Decide => row.status == ApplicationStatus::Adopted,
+            Effect::Propose => {
+                row.status == ApplicationStatus::Adopted
+                    || (row.status == ApplicationStatus::Submitted
+                        && row.proposed_decision == Some(Decision::Adopt))
+            }
+        };
+        if !counted {
+            require_room(&txn, &course, &quota, effect == Effect::Propose).await?;
+        }
     }
-    let status = match decision {
-        Decision::NotAdopt => ApplicationStatus::NotAdopted,
-        Decision::Adopt => {
-            if course.status == CourseStatus::Withdrawn {
-                return Err(AppError::Conflict("the course was withdrawn".into()));
-            }
-            if row.status != ApplicationStatus::Adopted {
-                let in_field = adopted_in_field(&txn, course.year, course.society_id).await?;
-                if in_field + 1 > quota.quota.max(0) as u64 {
-                    return Err(AppError::QuotaExceeded(format!(
-                        "the field's quota of {} is filled",
-                        quota.quota
-                    )));
-                }
-                let in_course = application::Entity::find()
-                    .filter(application::Column::CourseId.eq(course.id))
-                    .filter(application::Column::Status.eq(ApplicationStatus::Adopted))
-                    .count(&txn)
-                    .await?;
-                if in_course + 1 > course.requested_capacity.max(0) as u64 {
-                    return Err(AppError::QuotaExceeded(format!(
-                        "the course's capacity of {} is filled",
-                        course.requested_capacity
-                    )));
-                }
-            }
-            ApplicationStatus::Adopted
+    let now = Utc::now();
+    let mut active = row.into_active_model();
+    let summary = match effect {
+        Effect::Propose => {
+            active.proposed_decision = Set(Some(decision));
+            active.proposed_at = Set(Some(now));
+            format!("proposed {decision:?}; awaiting the board's confirmation")
+        }
+        Effect::Decide => {
+            active.status = Set(decided_status(decision));
+            active.decided_at = Set(Some(now));
+            active.decision_basis = Set(Some(DecisionBasis::Board));
+            active.proposed_decision = Set(None);
+            active.proposed_at = Set(None);
+            format!("decided {decision:?} (the board's own decision)")
         }
     };
-    let mut active = row.into_active_model();
-    active.status = Set(status);
-    active.decided_at = Set(Some(Utc::now()));
     let row = active.update(&txn).await?;
-    let summary = format!("decided {:?}", status);
     audit::record(
         &txn,
         viewer,
@@ -432,6 +574,42 @@ async fn decide_application(
         Some(&audit_target(&row)),
         AuditOutcome::Ok,
         summary,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+async fn confirm_decision(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    raw: &ID,
+) -> AppResult<application::Model> {
+    viewer.require(&[Role::Admin])?;
+    let txn = begin_write(db).await?;
+    let Deciding { row, course, quota } = lock_for_decision(&txn, viewer, raw).await?;
+    let Some(decision) = row.proposed_decision else {
+        return Err(AppError::Conflict(
+            "the society has proposed no decision on this application".into(),
+        ));
+    };
+    if decision == Decision::Adopt && row.status != ApplicationStatus::Adopted {
+        require_room(&txn, &course, &quota, false).await?;
+    }
+    let mut active = row.into_active_model();
+    active.status = Set(decided_status(decision));
+    active.decided_at = Set(Some(Utc::now()));
+    active.decision_basis = Set(Some(DecisionBasis::SocietyProposal));
+    active.proposed_decision = Set(None);
+    active.proposed_at = Set(None);
+    let row = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "confirmDecision",
+        Some(&audit_target(&row)),
+        AuditOutcome::Ok,
+        format!("confirmed the society's proposal: {decision:?}"),
     )
     .await?;
     txn.commit().await?;

@@ -1,7 +1,8 @@
 //! Setting up courses (guideline II.1, II.3): a society's yearly decision to
 //! take part, the course life cycle DRAFT → SUBMITTED → APPROVED → PUBLISHED
 //! (or WITHDRAWN), handing a course to another responsible institution, and
-//! the loss of the right to set courses (sanctions).
+//! the loss of the right to set courses (sanctions). The rules themselves
+//! are in `domain::course`, `domain::sanction` and `domain::departure`.
 //!
 //! Every mutation runs in one write transaction that locks the cycle first
 //! and then the course (the order the other cycle mutations use), records its
@@ -11,22 +12,26 @@ use super::audit;
 use super::context::{db, viewer};
 use super::course::Course;
 use super::guards::{
-    course_for_update, cycle_for_update, parse_id, phase_name, require_field_scope, require_phase,
-    society_by_code, society_by_id,
+    calendar, course_for_update, course_refusal, cycle_for_update, parse_id, phase_name,
+    require_field_scope, require_phase, society_by_code, society_by_id,
 };
 use super::ids;
 use super::institution::Sanction;
+use super::seats;
 use super::society::Participation;
+use super::subscription::bus;
 use crate::auth::Viewer;
 use crate::db::begin_write;
-use crate::domain::validate;
+use crate::domain::course::{self as rules, HostKind, Site, Step};
+use crate::domain::sanction::{self as suspension, Suspension};
+use crate::domain::{departure, quota, validate};
 use crate::entity::enums::{
-    AuditOutcome, CourseStatus, CyclePhase, FieldCode, InstitutionKind, ResearchHostKind, Role,
-    SanctionReason,
+    ApplicationStatus, AuditOutcome, CourseStatus, CyclePhase, FieldCode, InstitutionKind,
+    ResearchHostKind, Role, SanctionReason,
 };
 use crate::entity::{
-    course, course_partner_site, institution, participation, quota_reduction, recruitment_cycle,
-    sanction, society,
+    application, course, course_partner_site, institution, institution_certification,
+    participation, recruitment_cycle, sanction, society,
 };
 use crate::error::{AppError, AppResult};
 use async_graphql::{Context, ID, InputObject, Object, Result};
@@ -42,17 +47,8 @@ use std::collections::HashSet;
 const NAME_MAX: usize = 200;
 /// Longer free text: curriculum, status guarantee, paper record, reasons.
 const TEXT_MAX: usize = 2000;
-const CAPACITY_MAX: i32 = 100;
 const PARTNERS_MAX: usize = 100;
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=2200;
-/// Every phase in which a course may still be withdrawn or handed over.
-const BEFORE_FINALIZED: &[CyclePhase] = &[
-    CyclePhase::Planning,
-    CyclePhase::EarlyCallOpen,
-    CyclePhase::EarlyCallClosed,
-    CyclePhase::QuotasAllocated,
-];
-const PLANNING_OR_CALL_OPEN: &[CyclePhase] = &[CyclePhase::Planning, CyclePhase::EarlyCallOpen];
 
 #[derive(InputObject)]
 pub struct CreateCourseInput {
@@ -140,39 +136,40 @@ impl CourseSetupMutation {
     /// DRAFT -> SUBMITTED: the society hands the course to the board for
     /// consultation, while the cycle is PLANNING.
     async fn submit_course(&self, ctx: &Context<'_>, id: ID) -> Result<Course> {
-        let result = step_course(db(ctx), viewer(ctx), &id, &SUBMIT).await;
-        audit::record_refusal(ctx, SUBMIT.operation, course_target(&id).as_ref(), &result).await;
-        Ok(Course(result?))
+        step_resolver(ctx, &id, Step::Submit).await
     }
 
     /// SUBMITTED -> APPROVED: the board agrees to the course (ADMIN), while
     /// the cycle is PLANNING or EARLY_CALL_OPEN.
     async fn approve_course(&self, ctx: &Context<'_>, id: ID) -> Result<Course> {
-        let result = step_course(db(ctx), viewer(ctx), &id, &APPROVE).await;
-        audit::record_refusal(ctx, APPROVE.operation, course_target(&id).as_ref(), &result).await;
-        Ok(Course(result?))
+        step_resolver(ctx, &id, Step::Approve).await
     }
 
     /// APPROVED -> PUBLISHED: the course is announced to applicants (公示,
     /// ADMIN), while the cycle is PLANNING or EARLY_CALL_OPEN.
     async fn publish_course(&self, ctx: &Context<'_>, id: ID) -> Result<Course> {
-        let result = step_course(db(ctx), viewer(ctx), &id, &PUBLISH).await;
-        audit::record_refusal(ctx, PUBLISH.operation, course_target(&id).as_ref(), &result).await;
-        Ok(Course(result?))
+        step_resolver(ctx, &id, Step::Publish).await
     }
 
     /// Withdraws a course (its SOCIETY or ADMIN) until selection is final.
     /// After the early call opened this sanctions the responsible institution
-    /// (COURSE_WITHDRAWN) for the cycle's sanctionYears from the cycle's year.
+    /// (COURSE_WITHDRAWN, II.3(2)) from the cycle's year through its next
+    /// sanctionYears course-setting years, and tells the course's applicants
+    /// (applicationStatusChanged), who may then apply to another course.
     async fn withdraw_course(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<Course> {
         let result = withdraw_course(db(ctx), viewer(ctx), &id, &reason).await;
         audit::record_refusal(ctx, "withdrawCourse", course_target(&id).as_ref(), &result).await;
-        Ok(Course(result?))
+        let (row, applications) = result?;
+        bus(ctx).publish_applications(db(ctx), &applications).await;
+        Ok(Course(row))
     }
 
     /// Hands a course to another university hospital or national centre with
-    /// a new director (ADMIN) until selection is final. After the early call
-    /// opened this sanctions the former institution (COURSE_CHANGED).
+    /// a new director (ADMIN) until selection is final (II.3(1)). After the
+    /// early call opened this sanctions the former institution
+    /// (COURSE_CHANGED). A withdrawn course handed over returns to the status
+    /// it had reached (a published one is published again) with its
+    /// applications, which stay adoptable; its applicants are told.
     async fn reassign_course(
         &self,
         ctx: &Context<'_>,
@@ -182,12 +179,16 @@ impl CourseSetupMutation {
     ) -> Result<Course> {
         let result = reassign_course(db(ctx), viewer(ctx), &id, &institution_id, &director).await;
         audit::record_refusal(ctx, "reassignCourse", course_target(&id).as_ref(), &result).await;
-        Ok(Course(result?))
+        let (row, applications) = result?;
+        bus(ctx).publish_applications(db(ctx), &applications).await;
+        Ok(Course(row))
     }
 
-    /// The board withdraws an institution's right to set courses (ADMIN) for
-    /// `years` years from `fromYear`. fromYear defaults to the course's year,
-    /// else the newest cycle's; years to that cycle's sanctionYears, else 1.
+    /// The board withdraws an institution's right to set courses (ADMIN).
+    /// With `fromYear`: the `years` years from it. Without: from the course's
+    /// year (else the newest cycle's) through its next `years`
+    /// course-setting years, as a withdrawal does (II.3(2)). `years`
+    /// defaults to that cycle's sanctionYears (at least 1).
     async fn sanction_institution(
         &self,
         ctx: &Context<'_>,
@@ -207,6 +208,21 @@ impl CourseSetupMutation {
         let result = sanction_institution(db(ctx), viewer(ctx), args).await;
         audit::record_refusal(ctx, "sanctionInstitution", None, &result).await;
         Ok(Sanction(result?))
+    }
+}
+
+/// Runs one step of the course life cycle and audits a refusal.
+async fn step_resolver(ctx: &Context<'_>, id: &ID, step: Step) -> Result<Course> {
+    let result = step_course(db(ctx), viewer(ctx), id, step).await;
+    audit::record_refusal(ctx, operation(step), course_target(id).as_ref(), &result).await;
+    Ok(Course(result?))
+}
+
+fn operation(step: Step) -> &'static str {
+    match step {
+        Step::Submit => "submitCourse",
+        Step::Approve => "approveCourse",
+        Step::Publish => "publishCourse",
     }
 }
 
@@ -288,13 +304,17 @@ fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
 }
 
 fn capacity(value: i32, field: &str) -> AppResult<i32> {
-    if (1..=CAPACITY_MAX).contains(&value) {
-        Ok(value)
-    } else {
-        Err(AppError::bad_input(
-            field,
-            format!("must be between 1 and {CAPACITY_MAX}"),
-        ))
+    rules::check_capacity(value)
+        .map(|_| value)
+        .map_err(|m| AppError::bad_input(field, m))
+}
+
+/// What the course-setting rules read about an institution, for `field`.
+fn site(row: &institution::Model, certified_in_field: bool) -> Site {
+    Site {
+        university_hospital: row.kind == InstitutionKind::UniversityHospital,
+        national_center: row.kind == InstitutionKind::NationalCenter,
+        certified_in_field,
     }
 }
 
@@ -332,20 +352,21 @@ fn research_host_values(input: &ResearchHostInput) -> AppResult<ResearchHostValu
 }
 
 impl ResearchHostValues {
-    /// The host institution, when named, must exist.
+    /// The host institution, when named, must exist and be of the host's
+    /// kind: a university hospital for a graduate school, a national centre
+    /// for a national centre (II.1).
     async fn check(&self, conn: &impl ConnectionTrait) -> AppResult<()> {
-        if let Some(id) = self.institution_id
-            && institution::Entity::find_by_id(id)
-                .one(conn)
-                .await?
-                .is_none()
-        {
-            return Err(AppError::bad_input(
-                "input.researchHost.institutionId",
-                "no such institution",
-            ));
-        }
-        Ok(())
+        let Some(id) = self.institution_id else {
+            return Ok(());
+        };
+        let row = institution::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .ok_or_else(|| {
+                AppError::bad_input("input.researchHost.institutionId", "no such institution")
+            })?;
+        rules::check_research_host(HostKind::from(self.kind), Some(&site(&row, false)))
+            .map_err(|m| AppError::bad_input("input.researchHost.institutionId", m))
     }
 
     fn apply(self, row: &mut course::ActiveModel) {
@@ -365,6 +386,8 @@ struct GuaranteeValues {
 }
 
 fn guarantee_values(input: &StatusGuaranteeInput) -> AppResult<GuaranteeValues> {
+    rules::check_status_guarantee(input.social_insurance)
+        .map_err(|m| AppError::bad_input("input.statusGuarantee.socialInsurance", m))?;
     Ok(GuaranteeValues {
         clinical_phase: text(
             "input.statusGuarantee.clinicalPhase",
@@ -416,12 +439,33 @@ fn partner_ids(raw: &[ID]) -> AppResult<Vec<i64>> {
     Ok(out)
 }
 
-/// Partners (連携施設) must exist, be certified training facilities, and not
-/// be the responsible institution itself.
+/// The institutions among `ids` certified as training facilities of the
+/// regular programs of `society`'s field.
+pub async fn certified_in_field(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+    society_id: i64,
+) -> AppResult<HashSet<i64>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(institution_certification::Entity::find()
+        .filter(institution_certification::Column::SocietyId.eq(society_id))
+        .filter(institution_certification::Column::InstitutionId.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| c.institution_id)
+        .collect())
+}
+
+/// Partners (連携施設) must exist, be certified training facilities of the
+/// course's field (I.3(3)), and not be the responsible institution itself.
 async fn check_partners(
     conn: &impl ConnectionTrait,
     partners: &[i64],
     responsible_id: i64,
+    society: &society::Model,
 ) -> AppResult<()> {
     if partners.contains(&responsible_id) {
         return Err(AppError::bad_input(
@@ -442,11 +486,14 @@ async fn check_partners(
             "names an institution that does not exist",
         ));
     }
-    if let Some(uncertified) = rows.iter().find(|r| !r.certified_training_facility) {
-        return Err(AppError::bad_input(
-            PARTNERS_FIELD,
-            format!("{} is not a certified training facility", uncertified.name),
-        ));
+    let certified = certified_in_field(conn, partners, society.id).await?;
+    for row in &rows {
+        rules::check_partner(&site(row, certified.contains(&row.id))).map_err(|m| {
+            AppError::bad_input(
+                PARTNERS_FIELD,
+                format!("{} {m} ({})", row.name, society.field_name_en),
+            )
+        })?;
     }
     Ok(())
 }
@@ -483,95 +530,57 @@ async fn responsible_institution(
         .one(conn)
         .await?
         .ok_or_else(|| AppError::bad_input(field, "no such institution"))?;
-    if !matches!(
-        row.kind,
-        InstitutionKind::UniversityHospital | InstitutionKind::NationalCenter
-    ) {
-        return Err(AppError::bad_input(
-            field,
-            "must be a university hospital or a national centre",
-        ));
-    }
+    rules::check_responsible(&site(&row, false)).map_err(|m| AppError::bad_input(field, m))?;
     require_not_suspended(conn, &row, year).await?;
     Ok(row)
 }
 
-/// INSTITUTION_SUSPENDED when a sanction of the institution covers `year`.
-async fn require_not_suspended(
+/// INSTITUTION_SUSPENDED when a sanction of the institution covers `year`
+/// (II.3(2)).
+pub async fn require_not_suspended(
     conn: &impl ConnectionTrait,
     institution: &institution::Model,
     year: i32,
 ) -> AppResult<()> {
-    let covering = sanction::Entity::find()
+    let running: Vec<Suspension> = sanction::Entity::find()
         .filter(sanction::Column::InstitutionId.eq(institution.id))
-        .filter(sanction::Column::FromYear.lte(year))
         .filter(sanction::Column::UntilYear.gte(year))
-        .order_by_desc(sanction::Column::UntilYear)
-        .one(conn)
-        .await?;
-    match covering {
-        Some(s) => Err(AppError::InstitutionSuspended(format!(
-            "{} may not set courses from {} to {}",
-            institution.name, s.from_year, s.until_year
+        .all(conn)
+        .await?
+        .iter()
+        .map(|s| Suspension {
+            from_year: s.from_year,
+            until_year: s.until_year,
+        })
+        .collect();
+    match suspension::suspended_until(&running, year) {
+        Some(until) => Err(AppError::InstitutionSuspended(format!(
+            "{} has lost the right to set courses for {year} (until {until})",
+            institution.name
         ))),
         None => Ok(()),
     }
 }
 
-/// Seats of an institution's courses in `year`, not counting withdrawn
-/// courses nor `except` (the course being written).
-async fn course_seats(
-    conn: &impl ConnectionTrait,
-    institution_id: i64,
-    year: i32,
-    except: Option<i64>,
-) -> AppResult<i64> {
-    let mut query = course::Entity::find()
-        .select_only()
-        .column_as(course::Column::RequestedCapacity.sum(), "seats")
-        .filter(course::Column::ResponsibleInstitutionId.eq(institution_id))
-        .filter(course::Column::Year.eq(year))
-        .filter(course::Column::Status.ne(CourseStatus::Withdrawn));
-    if let Some(id) = except {
-        query = query.filter(course::Column::Id.ne(id));
-    }
-    let seats: Option<Option<i64>> = query.into_tuple().one(conn).await?;
-    Ok(seats.flatten().unwrap_or(0))
-}
-
-/// After a trainee left without special circumstances (III), the
-/// institution's courses of the following year may request no more than the
-/// seats it had the year before minus the seats taken: QUOTA_EXCEEDED past that.
-async fn require_capacity_left(
+/// III.3: after departures without special circumstances the institution's
+/// courses of `year`, all together, must leave at least one seat beyond
+/// those it lost (QUOTA_EXCEEDED). A seat, not a ban.
+async fn require_seats_after_cut(
     conn: &impl ConnectionTrait,
     institution: &institution::Model,
     year: i32,
     course_id: Option<i64>,
     capacity: i32,
 ) -> AppResult<()> {
-    let reduced: Option<Option<i64>> = quota_reduction::Entity::find()
-        .select_only()
-        .column_as(quota_reduction::Column::CourseSeats.sum(), "seats")
-        .filter(quota_reduction::Column::InstitutionId.eq(institution.id))
-        .filter(quota_reduction::Column::Year.eq(year))
-        .into_tuple()
-        .one(conn)
-        .await?;
-    let reduced = reduced.flatten().unwrap_or(0);
-    if reduced == 0 {
+    let cut = seats::cut(conn, institution.id, year).await?;
+    if cut == 0 {
         return Ok(());
     }
-    let before = course_seats(conn, institution.id, year - 1, None).await?;
-    let allowed = (before - reduced).max(0);
-    let requested =
-        course_seats(conn, institution.id, year, course_id).await? + i64::from(capacity);
-    if requested > allowed {
-        return Err(AppError::QuotaExceeded(format!(
-            "{} lost {reduced} course seat(s) for {year} after a departure: at most {allowed} seat(s) in all",
-            institution.name
-        )));
-    }
-    Ok(())
+    let others = seats::offered(conn, institution.id, year, course_id).await?;
+    let requested = others.saturating_add(capacity.max(0) as u32);
+    departure::check_seats_after_cut(requested, cut)
+        .map(|_| ())
+        .map_err(|m| AppError::QuotaExceeded(format!("{} for {year}: {m}", institution.name)))
 }
 
 async fn create_course(
@@ -605,24 +614,27 @@ async fn create_course(
         e => e,
     })?;
     require_phase(&cycle, &[CyclePhase::Planning])?;
-    let participating = participation::Entity::find()
+    let decision = participation::Entity::find()
         .filter(participation::Column::SocietyId.eq(society.id))
         .filter(participation::Column::Year.eq(year))
         .one(&txn)
         .await?
-        .is_some_and(|p| p.participating);
-    if !participating {
+        .map(|p| p.participating);
+    if !quota::takes_part(decision) {
         return Err(AppError::bad_input(
             "input.field",
-            format!("{} does not take part in {year}", society.field_name_en),
+            format!(
+                "{} decided not to take part in {year}",
+                society.field_name_en
+            ),
         ));
     }
     let responsible =
         responsible_institution(&txn, responsible_id, year, "input.responsibleInstitutionId")
             .await?;
-    check_partners(&txn, &partners, responsible.id).await?;
+    check_partners(&txn, &partners, responsible.id, &society).await?;
     host.check(&txn).await?;
-    require_capacity_left(&txn, &responsible, year, None, requested_capacity).await?;
+    require_seats_after_cut(&txn, &responsible, year, None, requested_capacity).await?;
 
     let now = Utc::now();
     let mut row = course::ActiveModel {
@@ -712,21 +724,17 @@ async fn update_course(
     let (course, cycle) = course_and_cycle_for_update(&txn, course_id).await?;
     let society = society_by_id(&txn, course.society_id).await?;
     require_course_scope(viewer, &course, &society)?;
-    if course.status != CourseStatus::Draft {
-        return Err(AppError::Conflict(
-            "only a DRAFT course can be edited".into(),
-        ));
-    }
-    require_phase(&cycle, &[CyclePhase::Planning])?;
+    rules::may_edit(course.status.into(), cycle.phase.into())
+        .map_err(|r| course_refusal(&cycle, r))?;
     if let Some(partners) = &partners {
-        check_partners(&txn, partners, course.responsible_institution_id).await?;
+        check_partners(&txn, partners, course.responsible_institution_id, &society).await?;
     }
     if let Some(capacity) = requested_capacity {
         let responsible = institution::Entity::find_by_id(course.responsible_institution_id)
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound)?;
-        require_capacity_left(&txn, &responsible, course.year, Some(course.id), capacity).await?;
+        require_seats_after_cut(&txn, &responsible, course.year, Some(course.id), capacity).await?;
     }
     if let Some(host) = &host {
         host.check(&txn).await?;
@@ -830,50 +838,13 @@ fn require_course_scope(
     require_field_scope(viewer, society)
 }
 
-/// One step of the course life cycle.
-struct Step {
-    operation: &'static str,
-    from: CourseStatus,
-    to: CourseStatus,
-    phases: &'static [CyclePhase],
-    admin_only: bool,
-    refusal: &'static str,
-}
-
-const SUBMIT: Step = Step {
-    operation: "submitCourse",
-    from: CourseStatus::Draft,
-    to: CourseStatus::Submitted,
-    phases: &[CyclePhase::Planning],
-    admin_only: false,
-    refusal: "only a DRAFT course can be submitted",
-};
-
-const APPROVE: Step = Step {
-    operation: "approveCourse",
-    from: CourseStatus::Submitted,
-    to: CourseStatus::Approved,
-    phases: PLANNING_OR_CALL_OPEN,
-    admin_only: true,
-    refusal: "only a SUBMITTED course can be approved",
-};
-
-const PUBLISH: Step = Step {
-    operation: "publishCourse",
-    from: CourseStatus::Approved,
-    to: CourseStatus::Published,
-    phases: PLANNING_OR_CALL_OPEN,
-    admin_only: true,
-    refusal: "only an APPROVED course can be published",
-};
-
 async fn step_course(
     db: &DatabaseConnection,
     viewer: &Viewer,
     raw_id: &ID,
-    step: &Step,
+    step: Step,
 ) -> AppResult<course::Model> {
-    if step.admin_only {
+    if step.board_only() {
         viewer.require(&[Role::Admin])?;
     } else {
         viewer.require(&[Role::Admin, Role::Society])?;
@@ -881,31 +852,34 @@ async fn step_course(
     let course_id = parse_id(raw_id, ids::COURSE, "id")?;
     let txn = begin_write(db).await?;
     let (course, cycle) = course_and_cycle_for_update(&txn, course_id).await?;
-    if !step.admin_only {
+    if !step.board_only() {
         let society = society_by_id(&txn, course.society_id).await?;
         require_course_scope(viewer, &course, &society)?;
     }
-    if course.status != step.from {
-        return Err(AppError::Conflict(step.refusal.into()));
-    }
-    require_phase(&cycle, step.phases)?;
+    let to = rules::step(course.status.into(), step, cycle.phase.into())
+        .map_err(|r| course_refusal(&cycle, r))?;
+    // II.3(2): a course of a year the institution lost goes no further.
+    let responsible = institution::Entity::find_by_id(course.responsible_institution_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("institution of course {course_id} missing")))?;
+    require_not_suspended(&txn, &responsible, course.year).await?;
 
     let now = Utc::now();
     let mut row: course::ActiveModel = course.into();
-    row.status = Set(step.to);
+    row.status = Set(to.into());
     row.updated_at = Set(now);
-    match step.to {
-        CourseStatus::Submitted => row.submitted_at = Set(Some(now)),
-        CourseStatus::Approved => row.approved_at = Set(Some(now)),
-        CourseStatus::Published => row.published_at = Set(Some(now)),
-        _ => {}
+    match step {
+        Step::Submit => row.submitted_at = Set(Some(now)),
+        Step::Approve => row.approved_at = Set(Some(now)),
+        Step::Publish => row.published_at = Set(Some(now)),
     }
     let row = row.update(&txn).await?;
     let target = ids::encode(ids::COURSE, row.id);
     audit::record(
         &txn,
         viewer,
-        step.operation,
+        operation(step),
         Some(&target),
         AuditOutcome::Ok,
         format!("course {} is now {}", row.title, row.status.to_value()),
@@ -915,30 +889,45 @@ async fn step_course(
     Ok(row)
 }
 
-/// The sanction years rule: from the cycle's year for its `sanction_years`;
-/// none when the board's rules give 0 years.
-async fn sanction_after_call(
+/// Records the sanction `suspension` of `institution_id` over `course_id`.
+async fn record_sanction(
     conn: &impl ConnectionTrait,
-    cycle: &recruitment_cycle::Model,
+    suspension: Option<Suspension>,
     institution_id: i64,
     course_id: i64,
     reason: SanctionReason,
 ) -> AppResult<Option<sanction::Model>> {
-    if cycle.phase == CyclePhase::Planning || cycle.sanction_years < 1 {
+    let Some(s) = suspension else {
         return Ok(None);
-    }
+    };
     let row = sanction::ActiveModel {
         institution_id: Set(institution_id),
         course_id: Set(Some(course_id)),
         reason: Set(reason),
-        from_year: Set(cycle.year),
-        until_year: Set(cycle.year + cycle.sanction_years - 1),
+        from_year: Set(s.from_year),
+        until_year: Set(s.until_year),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
     .insert(conn)
     .await?;
     Ok(Some(row))
+}
+
+/// II.3(2): the former institution's suspension after its course of
+/// `cycle`'s year was lost while the cycle was in its current phase.
+async fn suspension_after_loss(
+    conn: &impl ConnectionTrait,
+    cycle: &recruitment_cycle::Model,
+) -> AppResult<Option<Suspension>> {
+    let calendar = calendar(conn).await?;
+    let years = u32::try_from(cycle.sanction_years).unwrap_or(0);
+    Ok(suspension::after_course_lost(
+        &calendar,
+        cycle.year,
+        cycle.phase.into(),
+        years,
+    ))
 }
 
 fn sanction_note(row: &Option<sanction::Model>) -> String {
@@ -951,12 +940,29 @@ fn sanction_note(row: &Option<sanction::Model>) -> String {
     }
 }
 
+/// The course's applications still waiting for a decision or adopted:
+/// their applicants are told when the course is withdrawn or handed over.
+async fn live_applications(
+    conn: &impl ConnectionTrait,
+    course_id: i64,
+) -> AppResult<Vec<application::Model>> {
+    Ok(application::Entity::find()
+        .filter(application::Column::CourseId.eq(course_id))
+        .filter(
+            application::Column::Status
+                .is_in([ApplicationStatus::Submitted, ApplicationStatus::Adopted]),
+        )
+        .order_by_asc(application::Column::Id)
+        .all(conn)
+        .await?)
+}
+
 async fn withdraw_course(
     db: &DatabaseConnection,
     viewer: &Viewer,
     raw_id: &ID,
     reason: &str,
-) -> AppResult<course::Model> {
+) -> AppResult<(course::Model, Vec<application::Model>)> {
     viewer.require(&[Role::Admin, Role::Society])?;
     let course_id = parse_id(raw_id, ids::COURSE, "id")?;
     let reason = text("reason", reason, TEXT_MAX)?;
@@ -965,10 +971,8 @@ async fn withdraw_course(
     let (course, cycle) = course_and_cycle_for_update(&txn, course_id).await?;
     let society = society_by_id(&txn, course.society_id).await?;
     require_course_scope(viewer, &course, &society)?;
-    if course.status == CourseStatus::Withdrawn {
-        return Err(AppError::Conflict("the course is already withdrawn".into()));
-    }
-    require_phase(&cycle, BEFORE_FINALIZED)?;
+    let withdrawal = rules::withdraw(course.status.into(), cycle.phase.into())
+        .map_err(|r| course_refusal(&cycle, r))?;
 
     let now = Utc::now();
     let institution_id = course.responsible_institution_id;
@@ -978,14 +982,20 @@ async fn withdraw_course(
     row.withdrawal_reason = Set(Some(reason.clone()));
     row.updated_at = Set(now);
     let row = row.update(&txn).await?;
-    let sanction = sanction_after_call(
+    let suspension = if withdrawal.sanctions_institution {
+        suspension_after_loss(&txn, &cycle).await?
+    } else {
+        None
+    };
+    let sanction = record_sanction(
         &txn,
-        &cycle,
+        suspension,
         institution_id,
         row.id,
         SanctionReason::CourseWithdrawn,
     )
     .await?;
+    let applications = live_applications(&txn, row.id).await?;
 
     let target = ids::encode(ids::COURSE, row.id);
     audit::record(
@@ -995,15 +1005,16 @@ async fn withdraw_course(
         Some(&target),
         AuditOutcome::Ok,
         format!(
-            "withdrew course {} while {} ({reason}){}",
+            "withdrew course {} while {} ({reason}), {} live application(s){}",
             row.title,
             phase_name(cycle.phase),
+            applications.len(),
             sanction_note(&sanction)
         ),
     )
     .await?;
     txn.commit().await?;
-    Ok(row)
+    Ok((row, applications))
 }
 
 async fn reassign_course(
@@ -1012,7 +1023,7 @@ async fn reassign_course(
     raw_id: &ID,
     raw_institution_id: &ID,
     director: &str,
-) -> AppResult<course::Model> {
+) -> AppResult<(course::Model, Vec<application::Model>)> {
     viewer.require(&[Role::Admin])?;
     let course_id = parse_id(raw_id, ids::COURSE, "id")?;
     let new_id = parse_id(raw_institution_id, ids::INSTITUTION, "institutionId")?;
@@ -1020,12 +1031,13 @@ async fn reassign_course(
 
     let txn = begin_write(db).await?;
     let (course, cycle) = course_and_cycle_for_update(&txn, course_id).await?;
-    if course.status == CourseStatus::Withdrawn {
-        return Err(AppError::Conflict(
-            "a withdrawn course cannot be reassigned".into(),
-        ));
-    }
-    require_phase(&cycle, BEFORE_FINALIZED)?;
+    let history = rules::History {
+        submitted: course.submitted_at.is_some(),
+        approved: course.approved_at.is_some(),
+        published: course.published_at.is_some(),
+    };
+    let handover = rules::reassign(course.status.into(), history, cycle.phase.into())
+        .map_err(|r| course_refusal(&cycle, r))?;
     let former_id = course.responsible_institution_id;
     if new_id == former_id {
         return Err(AppError::bad_input(
@@ -1035,7 +1047,7 @@ async fn reassign_course(
     }
     let new_institution =
         responsible_institution(&txn, new_id, course.year, "institutionId").await?;
-    require_capacity_left(
+    require_seats_after_cut(
         &txn,
         &new_institution,
         course.year,
@@ -1049,19 +1061,31 @@ async fn reassign_course(
         .filter(course_partner_site::Column::InstitutionId.eq(new_institution.id))
         .exec(&txn)
         .await?;
+    let reinstated = course.status == CourseStatus::Withdrawn;
     let mut row: course::ActiveModel = course.into();
     row.responsible_institution_id = Set(new_institution.id);
     row.director = Set(director);
+    row.status = Set(handover.status.into());
+    if reinstated {
+        row.withdrawn_at = Set(None);
+        row.withdrawal_reason = Set(None);
+    }
     row.updated_at = Set(Utc::now());
     let row = row.update(&txn).await?;
-    let sanction = sanction_after_call(
+    let suspension = if handover.sanctions_former_institution {
+        suspension_after_loss(&txn, &cycle).await?
+    } else {
+        None
+    };
+    let sanction = record_sanction(
         &txn,
-        &cycle,
+        suspension,
         former_id,
         row.id,
         SanctionReason::CourseChanged,
     )
     .await?;
+    let applications = live_applications(&txn, row.id).await?;
 
     let target = ids::encode(ids::COURSE, row.id);
     audit::record(
@@ -1071,16 +1095,22 @@ async fn reassign_course(
         Some(&target),
         AuditOutcome::Ok,
         format!(
-            "handed course {} from institution {former_id} to {} while {}{}",
+            "handed course {} from institution {former_id} to {} while {}{}, {} live application(s){}",
             row.title,
             new_institution.name,
             phase_name(cycle.phase),
+            if reinstated {
+                format!(" (withdrawn; now {} again)", row.status.to_value())
+            } else {
+                String::new()
+            },
+            applications.len(),
             sanction_note(&sanction)
         ),
     )
     .await?;
     txn.commit().await?;
-    Ok(row)
+    Ok((row, applications))
 }
 
 // --- sanctions ----------------------------------------------------------------
@@ -1139,7 +1169,7 @@ async fn sanction_institution(
         }
         None => None,
     };
-    let from_year = match (args.from_year, &course) {
+    let base_year = match (args.from_year, &course) {
         (Some(year), _) => year,
         (None, Some(course)) => course.year,
         (None, None) => {
@@ -1159,17 +1189,24 @@ async fn sanction_institution(
     let years = match args.years {
         Some(years) => years,
         None => recruitment_cycle::Entity::find()
-            .filter(recruitment_cycle::Column::Year.eq(from_year))
+            .filter(recruitment_cycle::Column::Year.eq(base_year))
             .one(&txn)
             .await?
             .map_or(1, |c| c.sanction_years.max(1)),
+    };
+    let span = match args.from_year {
+        Some(from_year) => Suspension {
+            from_year,
+            until_year: from_year + years - 1,
+        },
+        None => suspension::suspension_from(&calendar(&txn).await?, base_year, years as u32),
     };
     let row = sanction::ActiveModel {
         institution_id: Set(institution.id),
         course_id: Set(course.as_ref().map(|c| c.id)),
         reason: Set(args.reason),
-        from_year: Set(from_year),
-        until_year: Set(from_year + years - 1),
+        from_year: Set(span.from_year),
+        until_year: Set(span.until_year),
         created_at: Set(Utc::now()),
         ..Default::default()
     }

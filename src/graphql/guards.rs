@@ -5,8 +5,10 @@
 
 use super::ids;
 use crate::auth::Viewer;
+use crate::domain::course;
+use crate::domain::cycle::{Calendar, Phase};
 use crate::entity::enums::{CyclePhase, FieldCode, Role};
-use crate::entity::{course, recruitment_cycle, society};
+use crate::entity::{recruitment_cycle, society};
 use crate::error::{AppError, AppResult};
 use async_graphql::ID;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -68,29 +70,55 @@ pub fn require_phase(cycle: &recruitment_cycle::Model, phases: &[CyclePhase]) ->
     if phases.contains(&cycle.phase) {
         Ok(())
     } else {
-        let wanted: Vec<&str> = phases.iter().map(|p| phase_name(*p)).collect();
-        Err(AppError::WrongPhase(format!(
-            "the {} cycle is {}; this needs {}",
-            cycle.year,
-            phase_name(cycle.phase),
-            wanted.join(" or ")
-        )))
+        let phases: Vec<Phase> = phases.iter().map(|p| Phase::from(*p)).collect();
+        Err(wrong_phase(cycle, &phases))
+    }
+}
+
+/// WRONG_PHASE naming the cycle's phase and the ones wanted.
+pub fn wrong_phase(cycle: &recruitment_cycle::Model, wanted: &[Phase]) -> AppError {
+    let wanted: Vec<&str> = wanted.iter().map(|p| p.name()).collect();
+    AppError::WrongPhase(format!(
+        "the {} cycle is {}; this needs {}",
+        cycle.year,
+        phase_name(cycle.phase),
+        wanted.join(" or ")
+    ))
+}
+
+/// A refusal of the course life cycle (`domain::course`) as the wire error.
+pub fn course_refusal(cycle: &recruitment_cycle::Model, refusal: course::Refusal) -> AppError {
+    match refusal {
+        course::Refusal::Status(message) => AppError::Conflict(message.into()),
+        course::Refusal::Phase(wanted) => wrong_phase(cycle, wanted),
     }
 }
 
 pub fn phase_name(phase: CyclePhase) -> &'static str {
-    match phase {
-        CyclePhase::Planning => "PLANNING",
-        CyclePhase::EarlyCallOpen => "EARLY_CALL_OPEN",
-        CyclePhase::EarlyCallClosed => "EARLY_CALL_CLOSED",
-        CyclePhase::QuotasAllocated => "QUOTAS_ALLOCATED",
-        CyclePhase::SelectionFinalized => "SELECTION_FINALIZED",
-    }
+    Phase::from(phase).name()
+}
+
+/// Every cycle's year and phase: what the calendar rules read (a row a
+/// year, a few dozen at most).
+pub async fn calendar(conn: &impl ConnectionTrait) -> AppResult<Calendar> {
+    let rows: Vec<(i32, CyclePhase)> = recruitment_cycle::Entity::find()
+        .select_only()
+        .column(recruitment_cycle::Column::Year)
+        .column(recruitment_cycle::Column::Phase)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(Calendar::new(
+        rows.into_iter().map(|(y, p)| (y, p.into())).collect(),
+    ))
 }
 
 /// The course, locked for the transaction; NOT_FOUND when missing.
-pub async fn course_for_update(conn: &impl ConnectionTrait, id: i64) -> AppResult<course::Model> {
-    course::Entity::find_by_id(id)
+pub async fn course_for_update(
+    conn: &impl ConnectionTrait,
+    id: i64,
+) -> AppResult<crate::entity::course::Model> {
+    crate::entity::course::Entity::find_by_id(id)
         .lock_exclusive()
         .one(conn)
         .await?

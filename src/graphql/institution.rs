@@ -1,22 +1,28 @@
 //! Institutions, their sanctions and quota reductions.
 
 use super::audit;
+use super::context::{SocietyCatalog, societies};
 use super::context::{db, loaders, today, viewer};
 use super::course::{Course, CourseConnection};
+use super::guards::parse_id;
 use super::ids;
 use super::loaders::{
-    InstitutionCourseCount, InstitutionCourses, InstitutionId, QuotaReductionsOf, SanctionsOf,
-    SuspendedUntil,
+    CertificationsOf, InstitutionCourseCount, InstitutionCourses, InstitutionId, QuotaReductionsOf,
+    SanctionsOf, SuspendedUntil,
 };
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
+use super::scalars::DateTime;
 use crate::auth::Viewer;
 use crate::db::begin_write;
 use crate::domain::validate;
-use crate::entity::enums::{AuditOutcome, InstitutionKind, Role, SanctionReason};
-use crate::entity::{institution, quota_reduction, sanction};
+use crate::entity::enums::{AuditOutcome, FieldCode, InstitutionKind, Role, SanctionReason};
+use crate::entity::{institution, institution_certification, quota_reduction, sanction};
 use crate::error::{AppError, AppResult};
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 
 #[derive(Clone)]
 pub struct Institution(pub institution::Model);
@@ -52,9 +58,25 @@ impl Institution {
     async fn prefecture(&self) -> &str {
         &self.0.prefecture
     }
-    /// a certified training facility of the regular specialty programs (連携施設の要件)
+    /// a certified training facility of the regular specialty programs (連携施設の要件):
+    /// true when certified in at least one field (see certifiedFields)
     async fn certified_training_facility(&self) -> bool {
         self.0.certified_training_facility
+    }
+
+    /// The fields in which the institution is a certified training facility
+    /// of the regular programs, in the official order: it may be a partner
+    /// site (連携施設) of courses of these fields only (I.3(3)).
+    async fn certified_fields(&self, ctx: &Context<'_>) -> Result<Vec<FieldCode>> {
+        let rows = loaders(ctx)?.list(CertificationsOf(self.0.id)).await?;
+        let catalog = societies(ctx);
+        let mut fields: Vec<(i32, FieldCode)> = rows
+            .iter()
+            .filter_map(|c| catalog.by_id(c.society_id))
+            .map(|s| (s.position, s.code))
+            .collect();
+        fields.sort_unstable_by_key(|(position, _)| *position);
+        Ok(fields.into_iter().map(|(_, code)| code).collect())
     }
 
     #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
@@ -175,6 +197,11 @@ impl QuotaReduction {
     async fn course_seats(&self) -> i32 {
         self.0.course_seats
     }
+    /// Set when the board granted special circumstances after the seats
+    /// were taken: the reduction no longer applies.
+    async fn cancelled_at(&self) -> Option<DateTime> {
+        self.0.cancelled_at.map(DateTime)
+    }
 }
 
 #[derive(InputObject)]
@@ -185,6 +212,10 @@ pub struct CreateInstitutionInput {
     /// one of the 47 prefectures, in Japanese
     pub prefecture: String,
     pub certified_training_facility: bool,
+    /// The fields in which it is a certified training facility (I.3(3)).
+    /// Omitted with certifiedTrainingFacility true: every field, as the
+    /// single flag meant before certification was kept per field.
+    pub certified_fields: Option<Vec<FieldCode>>,
 }
 
 #[derive(Default)]
@@ -198,15 +229,130 @@ impl InstitutionMutation {
         ctx: &Context<'_>,
         input: CreateInstitutionInput,
     ) -> Result<Institution> {
-        let result = create_institution(db(ctx), viewer(ctx), input).await;
+        let result = create_institution(db(ctx), viewer(ctx), societies(ctx), input).await;
         audit::record_refusal(ctx, "createInstitution", None, &result).await;
         Ok(Institution(result?))
     }
+
+    /// The board records the fields in which an institution is a certified
+    /// training facility of the regular programs (ADMIN); the list replaces
+    /// the one on record, and certifiedTrainingFacility follows it.
+    async fn set_certified_fields(
+        &self,
+        ctx: &Context<'_>,
+        institution_id: ID,
+        fields: Vec<FieldCode>,
+    ) -> Result<Institution> {
+        let result = set_certified_fields(
+            db(ctx),
+            viewer(ctx),
+            societies(ctx),
+            &institution_id,
+            &fields,
+        )
+        .await;
+        audit::record_refusal(ctx, "setCertifiedFields", Some(&institution_id), &result).await;
+        Ok(Institution(result?))
+    }
+}
+
+/// The certified fields of a new institution, checked against its flag.
+fn certified_fields(input: &CreateInstitutionInput) -> AppResult<Vec<FieldCode>> {
+    match (&input.certified_fields, input.certified_training_facility) {
+        (None, true) => Ok(all_fields()),
+        (None, false) => Ok(Vec::new()),
+        (Some(fields), flag) => {
+            let fields = distinct(fields);
+            if flag == fields.is_empty() {
+                return Err(AppError::bad_input(
+                    "input.certifiedFields",
+                    "must be non-empty exactly when certifiedTrainingFacility is true",
+                ));
+            }
+            Ok(fields)
+        }
+    }
+}
+
+fn all_fields() -> Vec<FieldCode> {
+    use sea_orm::Iterable;
+    FieldCode::iter().collect()
+}
+
+fn distinct(fields: &[FieldCode]) -> Vec<FieldCode> {
+    let mut out: Vec<FieldCode> = Vec::with_capacity(fields.len());
+    for f in fields {
+        if !out.contains(f) {
+            out.push(*f);
+        }
+    }
+    out
+}
+
+/// Replaces the institution's certified fields with `fields`.
+async fn write_certifications(
+    conn: &impl ConnectionTrait,
+    catalog: &SocietyCatalog,
+    institution_id: i64,
+    fields: &[FieldCode],
+) -> AppResult<()> {
+    institution_certification::Entity::delete_many()
+        .filter(institution_certification::Column::InstitutionId.eq(institution_id))
+        .exec(conn)
+        .await?;
+    let rows: Vec<institution_certification::ActiveModel> = fields
+        .iter()
+        .filter_map(|f| catalog.by_code(*f))
+        .map(|s| institution_certification::ActiveModel {
+            institution_id: Set(institution_id),
+            society_id: Set(s.id),
+        })
+        .collect();
+    if !rows.is_empty() {
+        institution_certification::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn set_certified_fields(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    catalog: &SocietyCatalog,
+    raw: &ID,
+    fields: &[FieldCode],
+) -> AppResult<institution::Model> {
+    viewer.require(&[Role::Admin])?;
+    let id = parse_id(raw, ids::INSTITUTION, "institutionId")?;
+    let fields = distinct(fields);
+    let txn = begin_write(db).await?;
+    let row = institution::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    write_certifications(&txn, catalog, row.id, &fields).await?;
+    let mut active: institution::ActiveModel = row.into();
+    active.certified_training_facility = Set(!fields.is_empty());
+    let row = active.update(&txn).await?;
+    let names: Vec<String> = fields.iter().map(|f| format!("{f:?}")).collect();
+    audit::record(
+        &txn,
+        viewer,
+        "setCertifiedFields",
+        Some(&ids::encode(ids::INSTITUTION, row.id)),
+        AuditOutcome::Ok,
+        format!("{} is certified in: {}", row.name, names.join(", ")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
 }
 
 async fn create_institution(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    catalog: &SocietyCatalog,
     input: CreateInstitutionInput,
 ) -> AppResult<institution::Model> {
     viewer.require(&[Role::Admin])?;
@@ -216,6 +362,7 @@ async fn create_institution(
         .map_err(|m| AppError::bad_input("input.nameEn", m))?;
     let prefecture = validate::prefecture(&input.prefecture)
         .map_err(|m| AppError::bad_input("input.prefecture", m))?;
+    let fields = certified_fields(&input)?;
     let txn = begin_write(db).await?;
     let row = institution::ActiveModel {
         name: Set(name),
@@ -228,6 +375,7 @@ async fn create_institution(
     }
     .insert(&txn)
     .await?;
+    write_certifications(&txn, catalog, row.id, &fields).await?;
     let id = ids::encode(ids::INSTITUTION, row.id);
     audit::record(
         &txn,

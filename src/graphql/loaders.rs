@@ -37,8 +37,8 @@ use crate::entity::enums::{ApplicationOutcome, ApplicationStatus};
 use crate::entity::{
     annual_report, annual_report_entry, annual_report_version, applicant, application, course,
     course_partner_site, departure, extension, field_quota, general_application, guidance,
-    institution, paper, participation, quota_reduction, recruitment_cycle, sanction, study_abroad,
-    trainee,
+    institution, institution_certification, paper, participation, quota_reduction,
+    recruitment_cycle, research_effort_report, sanction, study_abroad, trainee,
 };
 use async_graphql::Response;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
@@ -369,6 +369,10 @@ keys! {
     StudyAbroadOf(i64);
     /// A trainee's departure.
     DepartureOf(i64);
+    /// A trainee's research effort per training year, by year.
+    EffortReportsOf(i64);
+    /// The fields in which an institution is a certified training facility.
+    CertificationsOf(i64);
     /// The applications of an applicant that the viewer may see.
     ApplicationsOfApplicant(i64);
     /// The trainee record of an applicant, if the viewer may see it.
@@ -983,6 +987,48 @@ impl Loader<PapersOf> for Db {
             .rows_in(select, paper::Column::TraineeId, keys.iter().map(|k| k.0))
             .await?;
         Ok(group(rows, |m| PapersOf(m.trainee_id)))
+    }
+}
+
+impl Loader<EffortReportsOf> for Db {
+    type Value = Vec<research_effort_report::Model>;
+    type Error = DbErr;
+
+    async fn load(
+        &self,
+        keys: &[EffortReportsOf],
+    ) -> Result<HashMap<EffortReportsOf, Self::Value>, DbErr> {
+        let select = research_effort_report::Entity::find()
+            .order_by_asc(research_effort_report::Column::Year);
+        let rows = self
+            .rows_in(
+                select,
+                research_effort_report::Column::TraineeId,
+                keys.iter().map(|k| k.0),
+            )
+            .await?;
+        Ok(group(rows, |m| EffortReportsOf(m.trainee_id)))
+    }
+}
+
+impl Loader<CertificationsOf> for Db {
+    type Value = Vec<institution_certification::Model>;
+    type Error = DbErr;
+
+    async fn load(
+        &self,
+        keys: &[CertificationsOf],
+    ) -> Result<HashMap<CertificationsOf, Self::Value>, DbErr> {
+        let select = institution_certification::Entity::find()
+            .order_by_asc(institution_certification::Column::SocietyId);
+        let rows = self
+            .rows_in(
+                select,
+                institution_certification::Column::InstitutionId,
+                keys.iter().map(|k| k.0),
+            )
+            .await?;
+        Ok(group(rows, |m| CertificationsOf(m.institution_id)))
     }
 }
 

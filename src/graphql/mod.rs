@@ -20,6 +20,7 @@ pub mod recruitment;
 pub mod report;
 pub mod reporting;
 pub mod scalars;
+pub mod seats;
 pub mod society;
 pub mod subscription;
 pub mod trainee;

@@ -14,6 +14,7 @@ use crate::auth::Viewer;
 use crate::db::begin_write;
 use crate::domain::eligibility::course_start;
 use crate::domain::quota::{self, FieldDemand, QuotaError};
+use crate::domain::selection::{self, Candidate, Fate};
 use crate::domain::training::CourseRules;
 use crate::entity::enums::{
     ApplicationOutcome, ApplicationStatus, AuditOutcome, CourseStatus, CyclePhase, FieldCode,
@@ -29,7 +30,8 @@ use chrono::{Duration, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    FromQueryResult, IntoActiveModel, JoinType, QueryFilter, QueryOrder, QuerySelect, Set,
+    FromQueryResult, IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -310,8 +312,11 @@ struct SocietyCount {
     n: i64,
 }
 
-/// Applications per field that count for the quota rule: to published
-/// courses of the cycle, not withdrawn, from eligible applicants.
+/// Applications per field that count for the quota rule
+/// (`selection::counts_for_quota`): to courses of the cycle that were
+/// announced, even if withdrawn since (their applicants applied to the field
+/// and the board hands the course on, II.3(1)), not withdrawn, from eligible
+/// applicants.
 async fn counted_applications(
     txn: &DatabaseTransaction,
     year: i32,
@@ -324,7 +329,7 @@ async fn counted_applications(
         .join(JoinType::InnerJoin, join_applicant())
         .filter(application::Column::Year.eq(year))
         .filter(application::Column::Status.ne(ApplicationStatus::Withdrawn))
-        .filter(course::Column::Status.eq(CourseStatus::Published))
+        .filter(course::Column::PublishedAt.is_not_null())
         .filter(super::applicant::eligible_condition(year))
         .group_by(course::Column::SocietyId)
         .into_model()
@@ -350,13 +355,18 @@ async fn allocate_field_quotas(
         .order_by_asc(society::Column::Position)
         .all(&txn)
         .await?;
-    let participating: HashSet<i64> = participation::Entity::find()
+    // II.2(1): a society takes part unless it decided not to.
+    let decisions: HashMap<i64, bool> = participation::Entity::find()
         .filter(participation::Column::Year.eq(year))
-        .filter(participation::Column::Participating.eq(true))
         .all(&txn)
         .await?
         .into_iter()
-        .map(|p| p.society_id)
+        .map(|p| (p.society_id, p.participating))
+        .collect();
+    let participating: HashSet<i64> = societies
+        .iter()
+        .map(|s| s.id)
+        .filter(|id| quota::takes_part(decisions.get(id).copied()))
         .collect();
     let counts = counted_applications(&txn, year).await?;
     let demands: Vec<FieldDemand> = societies
@@ -415,7 +425,6 @@ pub async fn adopted_in_field(
     year: i32,
     society_id: i64,
 ) -> AppResult<u64> {
-    use sea_orm::PaginatorTrait;
     Ok(application::Entity::find()
         .join(JoinType::InnerJoin, join_course())
         .filter(application::Column::Year.eq(year))
@@ -469,14 +478,6 @@ async fn adjust_field_quota(
     Ok(row)
 }
 
-/// How one applicant's cycle ended.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Fate {
-    Course,
-    RegularProgram,
-    Nothing,
-}
-
 /// The finalized cycle, and the applications the run settled (every one of
 /// the cycle's: each has its outcome now); `None` when it had run before.
 async fn finalize_selection(
@@ -492,38 +493,32 @@ async fn finalize_selection(
         return Ok((cycle, None));
     }
     require_phase(&cycle, &[CyclePhase::QuotasAllocated])?;
+    // I.2(2)④: the board decides. A society's proposal left unconfirmed
+    // would otherwise be decided by default.
+    let pending = application::Entity::find()
+        .filter(application::Column::Year.eq(year))
+        .filter(application::Column::ProposedDecision.is_not_null())
+        .filter(application::Column::Status.ne(ApplicationStatus::Withdrawn))
+        .count(&txn)
+        .await?;
+    if pending > 0 {
+        return Err(AppError::Conflict(format!(
+            "{pending} decision(s) proposed by the societies await the board: \
+             confirm them (confirmDecision) or decide (decideApplication) first"
+        )));
+    }
     let now = Utc::now();
 
-    // Adoptions to a course withdrawn after the call opened do not stand.
-    let withdrawn_courses = Query::select()
+    let withdrawn_courses: HashSet<i64> = course::Entity::find()
+        .select_only()
         .column(course::Column::Id)
-        .from(course::Entity)
-        .and_where(course::Column::Year.eq(year))
-        .and_where(course::Column::Status.eq(CourseStatus::Withdrawn))
-        .to_owned();
-    application::Entity::update_many()
-        .col_expr(
-            application::Column::Status,
-            Expr::value(ApplicationStatus::NotAdopted),
-        )
-        .col_expr(application::Column::DecidedAt, Expr::value(now))
-        .filter(application::Column::Year.eq(year))
-        .filter(application::Column::Status.eq(ApplicationStatus::Adopted))
-        .filter(application::Column::CourseId.in_subquery(withdrawn_courses))
-        .exec(&txn)
-        .await?;
-    // Every undecided application is not adopted.
-    application::Entity::update_many()
-        .col_expr(
-            application::Column::Status,
-            Expr::value(ApplicationStatus::NotAdopted),
-        )
-        .col_expr(application::Column::DecidedAt, Expr::value(now))
-        .filter(application::Column::Year.eq(year))
-        .filter(application::Column::Status.eq(ApplicationStatus::Submitted))
-        .exec(&txn)
-        .await?;
-
+        .filter(course::Column::Year.eq(year))
+        .filter(course::Column::Status.eq(CourseStatus::Withdrawn))
+        .into_tuple()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
     let applications = application::Entity::find()
         .filter(application::Column::Year.eq(year))
         .order_by_asc(application::Column::Id)
@@ -545,27 +540,30 @@ async fn finalize_selection(
         .map(|g| (g.application_id, g))
         .collect();
 
-    // Per applicant (in application order): adopted anywhere → the course;
-    // else the general application of the latest application that has one.
+    // Per applicant, in application order: `selection::fate` (II.2(3)).
     let mut by_applicant: BTreeMap<i64, Vec<&application::Model>> = BTreeMap::new();
     for a in &applications {
         by_applicant.entry(a.applicant_id).or_default().push(a);
     }
     let mut outcome_ids: HashMap<ApplicationOutcome, Vec<i64>> = HashMap::new();
+    let mut not_adopted: Vec<i64> = Vec::new();
     let mut activate: Vec<i64> = Vec::new();
     let mut release: Vec<i64> = Vec::new();
     let mut trainees = Vec::new();
     for apps in by_applicant.values() {
-        let adopted = apps.iter().find(|a| a.status == ApplicationStatus::Adopted);
-        let fallback = apps.iter().rev().find_map(|a| general.get(&a.id));
-        let fate = match (adopted, fallback) {
-            (Some(_), _) => Fate::Course,
-            (None, Some(_)) => Fate::RegularProgram,
-            (None, None) => Fate::Nothing,
-        };
+        let candidates: Vec<Candidate> = apps
+            .iter()
+            .map(|a| Candidate {
+                application: a.id,
+                adopted: a.status == ApplicationStatus::Adopted,
+                course_withdrawn: withdrawn_courses.contains(&a.course_id),
+                general_application: general.get(&a.id).map(|g| g.id),
+            })
+            .collect();
+        let fate = selection::fate(&candidates);
         let outcome = match fate {
-            Fate::Course => ApplicationOutcome::Course,
-            Fate::RegularProgram => ApplicationOutcome::RegularProgram,
+            Fate::Course { .. } => ApplicationOutcome::Course,
+            Fate::RegularProgram { .. } => ApplicationOutcome::RegularProgram,
             Fate::Nothing => ApplicationOutcome::None,
         };
         outcome_ids
@@ -573,28 +571,52 @@ async fn finalize_selection(
             .or_default()
             .extend(apps.iter().map(|a| a.id));
         for a in apps {
+            let adopted_here = fate == Fate::Course { application: a.id };
+            // Undecided ones, and adoptions that do not stand, are not adopted.
+            if !adopted_here
+                && matches!(
+                    a.status,
+                    ApplicationStatus::Submitted | ApplicationStatus::Adopted
+                )
+            {
+                not_adopted.push(a.id);
+            }
+            if adopted_here {
+                trainees.push(trainee::ActiveModel {
+                    applicant_id: Set(a.applicant_id),
+                    course_id: Set(a.course_id),
+                    application_id: Set(a.id),
+                    started_on: Set(course_start(year)),
+                    degree: Set(crate::entity::enums::DegreeStatus::None),
+                    created_at: Set(now),
+                    ..Default::default()
+                });
+            }
             if let Some(g) = general.get(&a.id) {
-                let keep = fate == Fate::RegularProgram && fallback.map(|f| f.id) == Some(g.id);
-                if keep {
+                let kept = fate
+                    == Fate::RegularProgram {
+                        general_application: g.id,
+                    };
+                if kept {
                     activate.push(g.id)
                 } else {
                     release.push(g.id)
                 }
             }
         }
-        if let Some(a) = adopted {
-            trainees.push(trainee::ActiveModel {
-                applicant_id: Set(a.applicant_id),
-                course_id: Set(a.course_id),
-                application_id: Set(a.id),
-                started_on: Set(course_start(year)),
-                degree: Set(crate::entity::enums::DegreeStatus::None),
-                created_at: Set(now),
-                ..Default::default()
-            });
-        }
     }
 
+    for chunk in not_adopted.chunks(500) {
+        application::Entity::update_many()
+            .col_expr(
+                application::Column::Status,
+                Expr::value(ApplicationStatus::NotAdopted),
+            )
+            .col_expr(application::Column::DecidedAt, Expr::value(now))
+            .filter(application::Column::Id.is_in(chunk.to_vec()))
+            .exec(&txn)
+            .await?;
+    }
     for (outcome, ids) in &outcome_ids {
         for chunk in ids.chunks(500) {
             application::Entity::update_many()
@@ -632,6 +654,11 @@ async fn finalize_selection(
             .await?;
     }
 
+    let applications = application::Entity::find()
+        .filter(application::Column::Year.eq(year))
+        .order_by_asc(application::Column::Id)
+        .all(&txn)
+        .await?;
     let cycle = set_phase(&txn, cycle, CyclePhase::SelectionFinalized).await?;
     let summary = format!(
         "finalized the {year} selection: {trainee_count} trainees, {} applicants fell back to the regular program",

@@ -22,9 +22,10 @@ use super::guards::parse_id;
 use super::ids;
 use super::report::AnnualReport;
 use super::trainee::phase_on;
+use super::training::report_research_effort;
 use crate::auth::Viewer;
 use crate::db::begin_write;
-use crate::entity::enums::{AuditOutcome, CourseStatus, ReportStatus, Role};
+use crate::entity::enums::{AuditOutcome, CourseStatus, EffortSource, ReportStatus, Role};
 use crate::entity::{
     annual_report, annual_report_entry, annual_report_version, course, guidance, trainee,
 };
@@ -123,20 +124,9 @@ fn target(raw: &ID, kind: &str) -> Option<ID> {
 
 // --- validation -------------------------------------------------------------------
 
-/// Free text of a report: trimmed, CRLF as LF; line breaks and tabs are
-/// kept, other control characters refused. Blank is `None`.
+/// Free text of a report (`validate::free_text`).
 fn free_text(value: &str, max: usize) -> Result<Option<String>, &'static str> {
-    let s = value.trim().replace("\r\n", "\n");
-    if s.is_empty() {
-        return Ok(None);
-    }
-    if s.chars().count() > max {
-        return Err("is too long");
-    }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err("must not contain control characters");
-    }
-    Ok(Some(s))
+    crate::domain::validate::free_text(value, max)
 }
 
 fn required_text(field: &str, value: &str, max: usize) -> AppResult<String> {
@@ -354,6 +344,12 @@ async fn submit_annual_report(
         }
         .insert(&txn)
         .await?;
+        // The report's figure is the trainee's research effort for the
+        // reported year (I.3(3), I.3(2)): completion reads it.
+        if let Some(percent) = e.research_effort_percent {
+            let source = Some((percent, EffortSource::AnnualReport));
+            report_research_effort(&txn, trainee.id, report.year, source).await?;
+        }
     }
 
     let target = ids::encode(ids::ANNUAL_REPORT, report.id);

@@ -6,16 +6,21 @@ use super::course::{Course, visible_course};
 use super::ids;
 use super::institution::QuotaReduction;
 use super::loaders::{
-    DepartureOf, ExtensionsOf, Loaders, PapersOf, QuotaReductionId, RulesOf, StudyAbroadOf,
-    TraineeId,
+    DepartureOf, EffortReportsOf, ExtensionsOf, Loaders, PapersOf, QuotaReductionId, RulesOf,
+    StudyAbroadOf, TraineeId,
 };
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use super::scalars::{Date, DateTime};
 use super::visibility;
-use crate::domain::training::{self, CourseRules, PaperFacts, Requirement, TraineeFacts};
-use crate::entity::enums::{DecisionStatus, DegreeStatus, ExtensionReason, TraineePhase};
+use crate::domain::training::{
+    self, CourseRules, EffortReport, PaperFacts, Requirement, TraineeFacts,
+};
+use crate::entity::enums::{
+    DecisionStatus, DegreeStatus, EffortSource, ExtensionReason, TraineePhase,
+};
 use crate::entity::{
-    course, departure, extension, paper, recruitment_cycle, study_abroad, trainee,
+    course, departure, extension, paper, recruitment_cycle, research_effort_report, study_abroad,
+    trainee,
 };
 use crate::error::AppError;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
@@ -50,6 +55,7 @@ struct Record {
     extensions: Vec<extension::Model>,
     study_abroad: Vec<study_abroad::Model>,
     departure: Option<departure::Model>,
+    efforts: Vec<research_effort_report::Model>,
 }
 
 impl Record {
@@ -86,18 +92,24 @@ impl Record {
                 .filter(departure::Column::TraineeId.eq(row.id))
                 .one(db)
                 .await?,
+            efforts: research_effort_report::Entity::find()
+                .filter(research_effort_report::Column::TraineeId.eq(row.id))
+                .order_by_asc(research_effort_report::Column::Year)
+                .all(db)
+                .await?,
         })
     }
 
     /// The same record through the request's loaders: the parts of every
     /// trainee on a page are read together, one statement per part.
     async fn load_batched(loaders: &Loaders, row: &trainee::Model) -> Result<Self, DbErr> {
-        let (rules, papers, extensions, study_abroad, departure) = tokio::try_join!(
+        let (rules, papers, extensions, study_abroad, departure, efforts) = tokio::try_join!(
             loaders.one(RulesOf(row.course_id)),
             loaders.list(PapersOf(row.id)),
             loaders.list(ExtensionsOf(row.id)),
             loaders.list(StudyAbroadOf(row.id)),
             loaders.one(DepartureOf(row.id)),
+            loaders.list(EffortReportsOf(row.id)),
         )?;
         Ok(Self {
             rules: rules.unwrap_or(CourseRules::GUIDELINE_2020),
@@ -105,24 +117,30 @@ impl Record {
             extensions,
             study_abroad,
             departure,
+            efforts,
         })
     }
 
     fn approved_months(&self) -> u32 {
-        self.extensions
-            .iter()
-            .filter(|e| e.status == DecisionStatus::Approved)
-            .map(|e| e.months.max(0) as u32)
-            .sum()
+        training::approved_extension_months(
+            self.extensions
+                .iter()
+                .map(|e| (e.status == DecisionStatus::Approved, e.months)),
+        )
     }
 
-    /// The rule facts of `row`, with its papers converted into `papers`.
-    fn facts<'a>(&self, row: &trainee::Model, papers: &'a [PaperFacts]) -> TraineeFacts<'a> {
+    /// The rule facts of `row`, its papers and research effort converted
+    /// into `papers` and `efforts` (see [`Record::converted`]).
+    fn facts<'a>(
+        &self,
+        row: &trainee::Model,
+        (papers, efforts): &'a (Vec<PaperFacts>, Vec<EffortReport>),
+    ) -> TraineeFacts<'a> {
         TraineeFacts {
             started_on: row.started_on,
             rules: self.rules,
             approved_extension_months: self.approved_months(),
-            research_effort_percent: row.research_effort_percent.map(|p| p.clamp(0, 100) as u8),
+            research_effort: efforts,
             board_certified_on: row.board_certified_on,
             degree: match row.degree {
                 DegreeStatus::None => training::Degree::None,
@@ -134,6 +152,14 @@ impl Record {
             completion_confirmed_on: row.completion_confirmed_on,
         }
     }
+
+    /// The papers and research effort as the rules read them.
+    fn converted(&self) -> (Vec<PaperFacts>, Vec<EffortReport>) {
+        (
+            self.papers.iter().map(paper_facts).collect(),
+            self.efforts.iter().map(effort_report).collect(),
+        )
+    }
 }
 
 /// The phase of `row` on `today`, read through `conn` (e.g. a mutation's
@@ -144,9 +170,9 @@ pub async fn phase_on(
     today: NaiveDate,
 ) -> Result<TraineePhase, DbErr> {
     let record = Record::load(conn, row).await?;
-    let papers: Vec<PaperFacts> = record.papers.iter().map(paper_facts).collect();
+    let converted = record.converted();
     Ok(phase_of(training::phase(
-        &record.facts(row, &papers),
+        &record.facts(row, &converted),
         today,
     )))
 }
@@ -158,8 +184,8 @@ pub async fn unmet_on(
     today: NaiveDate,
 ) -> Result<Vec<Requirement>, DbErr> {
     let record = Record::load(conn, row).await?;
-    let papers: Vec<PaperFacts> = record.papers.iter().map(paper_facts).collect();
-    Ok(training::unmet(&record.facts(row, &papers), today))
+    let converted = record.converted();
+    Ok(training::unmet(&record.facts(row, &converted), today))
 }
 
 /// The rules of the intake year a cycle recruits for.
@@ -177,6 +203,14 @@ pub fn paper_facts(p: &paper::Model) -> PaperFacts {
         first_author: p.first_author,
         english: p.english,
         case_report: p.case_report,
+        published_on: p.published_on,
+    }
+}
+
+pub fn effort_report(r: &research_effort_report::Model) -> EffortReport {
+    EffortReport {
+        year: r.year,
+        percent: r.percent.clamp(0, 100) as u8,
     }
 }
 
@@ -196,8 +230,8 @@ impl Trainee {
         f: impl FnOnce(&TraineeFacts, NaiveDate) -> T,
     ) -> Result<T> {
         let record = self.record(ctx).await?;
-        let papers: Vec<PaperFacts> = record.papers.iter().map(paper_facts).collect();
-        let facts = record.facts(&self.row, &papers);
+        let converted = record.converted();
+        let facts = record.facts(&self.row, &converted);
         Ok(f(&facts, today(ctx)))
     }
 }
@@ -277,9 +311,23 @@ impl Trainee {
         )
         .into())
     }
-    /// latest reported share of time spent on research in the research phase
+    /// The latest reported share of time spent on research: the value of
+    /// the latest training year reported, by annual report or progress update.
     async fn research_effort_percent(&self) -> Option<i32> {
         self.row.research_effort_percent
+    }
+    /// The share of effort on research reported for each training year
+    /// (April to March), oldest first. Completion needs at least 50% in
+    /// every research year (I.3(2)).
+    async fn research_effort(&self, ctx: &Context<'_>) -> Result<Vec<ResearchEffort>> {
+        Ok(self
+            .record(ctx)
+            .await?
+            .efforts
+            .iter()
+            .cloned()
+            .map(ResearchEffort)
+            .collect())
     }
     async fn graduate_school(&self) -> Option<&str> {
         self.row.graduate_school.as_deref()
@@ -294,9 +342,12 @@ impl Trainee {
         let record = self.record(ctx).await?;
         Ok(record.papers.iter().cloned().map(Paper).collect())
     }
+    /// Papers that count toward the two the course requires: qualifying
+    /// under the intake's rules and published in the research phase (I.3(2)).
     async fn qualifying_paper_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        self.with_facts(ctx, |f, _| {
-            training::qualifying_paper_count(f.papers, f.rules) as i32
+        self.with_facts(ctx, |f, today| {
+            let day = training::completion_day(f, today);
+            training::counted_paper_count(f, day) as i32
         })
         .await
     }
@@ -323,9 +374,12 @@ impl Trainee {
     async fn departure(&self, ctx: &Context<'_>) -> Result<Option<Departure>> {
         Ok(self.record(ctx).await?.departure.clone().map(Departure))
     }
+    /// What completion still needs, judged today (or on the day completion
+    /// was confirmed).
     async fn completion(&self, ctx: &Context<'_>) -> Result<CompletionCheck> {
         self.with_facts(ctx, |f, today| {
-            let unmet: Vec<CompletionRequirement> = training::unmet(f, today)
+            let day = training::completion_day(f, today);
+            let unmet: Vec<CompletionRequirement> = training::unmet(f, day)
                 .into_iter()
                 .map(Into::into)
                 .collect();
@@ -398,6 +452,27 @@ impl Paper {
     }
 }
 
+/// The share of effort on research reported for one training year.
+pub struct ResearchEffort(pub research_effort_report::Model);
+
+#[Object]
+impl ResearchEffort {
+    /// The training year: April of this year to March of the next.
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    async fn percent(&self) -> i32 {
+        self.0.percent
+    }
+    /// Where the value came from; a later report for the year replaces it.
+    async fn source(&self) -> EffortSource {
+        self.0.source
+    }
+    async fn reported_at(&self) -> DateTime {
+        self.0.reported_at.into()
+    }
+}
+
 pub struct Extension(pub extension::Model);
 
 #[Object]
@@ -422,6 +497,14 @@ impl Extension {
     }
     async fn decided_at(&self) -> Option<DateTime> {
         self.0.decided_at.map(DateTime)
+    }
+    /// The society's answer (III.1: agreed with the society and the board);
+    /// null until it answers. For 総合診療 the board is the society.
+    async fn society_agreed(&self) -> Option<bool> {
+        self.0.society_agreed
+    }
+    async fn society_answered_at(&self) -> Option<DateTime> {
+        self.0.society_answered_at.map(DateTime)
     }
 }
 
@@ -457,9 +540,19 @@ impl Departure {
     async fn reason(&self) -> &str {
         &self.0.reason
     }
-    /// 特段の理由: when true, no quota is reduced
+    /// 特段の理由, granted by the board: when true, no quota is reduced
     async fn special_circumstances(&self) -> bool {
         self.0.special_circumstances
+    }
+    /// Whether special circumstances were claimed when the departure was
+    /// recorded; only the board grants them (decideSpecialCircumstances).
+    async fn special_circumstances_claimed(&self) -> bool {
+        self.0.special_circumstances_claimed
+    }
+    /// When the board decided on special circumstances; null while a claim
+    /// waits for it.
+    async fn special_circumstances_decided_at(&self) -> Option<DateTime> {
+        self.0.special_circumstances_decided_at.map(DateTime)
     }
     async fn quota_reduction(&self, ctx: &Context<'_>) -> Result<Option<QuotaReduction>> {
         let Some(id) = self.0.quota_reduction_id else {

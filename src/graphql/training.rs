@@ -1,5 +1,8 @@
 //! A trainee's years after adoption (domain.md "After adoption", guideline
-//! III): progress, papers, extensions, research abroad and departure.
+//! III): progress, research effort, papers, extensions (agreed with the
+//! society and the board), research abroad, departure (with special
+//! circumstances granted by the board) and completion. The rules are in
+//! `domain::training` and `domain::departure`.
 //!
 //! Every mutation locks the trainee row first (PostgreSQL; SQLite write
 //! transactions are exclusive anyway), so two changes to one trainee are
@@ -13,33 +16,33 @@
 
 use super::audit;
 use super::context::{db, today, viewer};
-use super::guards::parse_id;
+use super::guards::{calendar, parse_id, require_field_scope, society_by_id};
 use super::ids;
 use super::scalars::Date;
 use super::trainee::{Extension, Paper, StudyAbroad, Trainee, paper_facts, rules_of};
 use crate::auth::Viewer;
 use crate::db::begin_write;
+use crate::domain::cycle::training_year;
+use crate::domain::departure::{self as leaving, Recorder, SEATS_PER_DEPARTURE};
 use crate::domain::training::{self, CourseRules};
 use crate::domain::validate;
-use crate::entity::enums::{AuditOutcome, DecisionStatus, DegreeStatus, ExtensionReason, Role};
+use crate::entity::enums::{
+    AuditOutcome, DecisionStatus, DegreeStatus, EffortSource, ExtensionReason, Role,
+};
 use crate::entity::{
-    course, departure, extension, paper, quota_reduction, recruitment_cycle, study_abroad, trainee,
+    course, departure, extension, paper, quota_reduction, recruitment_cycle,
+    research_effort_report, study_abroad, trainee,
 };
 use crate::error::{AppError, AppResult};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, Set,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-/// Longest extension one request may ask for, in months (the table's CHECK).
-const EXTENSION_MONTHS_MAX: i32 = 36;
 /// Free-text notes and departure reasons.
 const NOTE_MAX: usize = 2000;
-/// Seats a departure without special circumstances costs the responsible
-/// institution, in its regular program and in its course (guideline III.3).
-const SEATS_LOST_PER_DEPARTURE: i32 = 1;
 
 #[derive(InputObject)]
 pub struct TraineeProgressInput {
@@ -136,9 +139,36 @@ impl TrainingMutation {
         Ok(Extension(result?))
     }
 
-    /// The board approves or rejects a requested extension after consulting
-    /// the society; only approved months move plannedCompletionOn. A
-    /// non-blank note is added to the request's note on a line of its own.
+    /// The society of the trainee's field answers a requested extension
+    /// (SOCIETY): the extension is agreed with the society and the board
+    /// (III.1). Agreeing lets the board approve it; refusing rejects it. A
+    /// non-blank note is added on a line of its own. For 総合診療 the board is
+    /// the society and decides alone.
+    async fn agree_extension(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        agree: bool,
+        note: Option<String>,
+    ) -> Result<Extension> {
+        let result = agree_extension(
+            db(ctx),
+            viewer(ctx),
+            today(ctx),
+            &id,
+            agree,
+            note.as_deref(),
+        )
+        .await;
+        audit::record_refusal(ctx, "agreeExtension", Some(&id), &result).await;
+        Ok(Extension(result?))
+    }
+
+    /// The board approves or rejects a requested extension (ADMIN); it may
+    /// approve only what the society agreed to (agreeExtension), except for
+    /// 総合診療 where it is the society (III.1). Only approved months move
+    /// plannedCompletionOn. A non-blank note is added to the request's note
+    /// on a line of its own.
     async fn decide_extension(
         &self,
         ctx: &Context<'_>,
@@ -188,9 +218,13 @@ impl TrainingMutation {
         Ok(Trainee::from(result?))
     }
 
-    /// The trainee leaves the course. Unless there were special circumstances
-    /// the responsible institution loses one regular-program seat and one
-    /// course seat in the following year's recruitment.
+    /// The trainee leaves the course (INSTITUTION of the course, ADMIN).
+    /// Unless there were special circumstances (特段の理由) the responsible
+    /// institution loses one regular-program seat and one course seat in the
+    /// next cycle whose recruitment has not closed (III.3). Special
+    /// circumstances are the board's to grant: an institution's
+    /// `specialCircumstances: true` is recorded as a claim, the seats are
+    /// taken, and the board decides the claim (decideSpecialCircumstances).
     async fn record_departure(
         &self,
         ctx: &Context<'_>,
@@ -199,6 +233,26 @@ impl TrainingMutation {
     ) -> Result<Trainee> {
         let result = record_departure(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
         audit::record_refusal(ctx, "recordDeparture", Some(&trainee_id), &result).await;
+        Ok(Trainee::from(result?))
+    }
+
+    /// The board (ADMIN) grants or refuses special circumstances for a
+    /// recorded departure (III.3), claimed or not. Granting lifts the seat
+    /// reduction (kept, with cancelledAt, for the societies' systems).
+    async fn decide_special_circumstances(
+        &self,
+        ctx: &Context<'_>,
+        trainee_id: ID,
+        grant: bool,
+    ) -> Result<Trainee> {
+        let result = decide_special_circumstances(db(ctx), viewer(ctx), &trainee_id, grant).await;
+        audit::record_refusal(
+            ctx,
+            "decideSpecialCircumstances",
+            Some(&trainee_id),
+            &result,
+        )
+        .await;
         Ok(Trainee::from(result?))
     }
 }
@@ -305,48 +359,80 @@ fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
     validate::name(value, max).map_err(|m| AppError::bad_input(field, m))
 }
 
-/// A free-text note: trimmed, blank means none; line breaks and tabs are
-/// kept, other control characters refused.
+/// A free-text note (`validate::free_text`): blank means none.
 fn note(field: &str, value: Option<&str>) -> AppResult<Option<String>> {
-    let Some(s) = value.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
-    if s.chars().count() > NOTE_MAX {
-        return Err(AppError::bad_input(field, "is too long"));
+    match value {
+        Some(s) => validate::free_text(s, NOTE_MAX).map_err(|m| AppError::bad_input(field, m)),
+        None => Ok(None),
     }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(AppError::bad_input(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(Some(s.to_owned()))
 }
 
-/// A DOI as stored: trimmed and lowercased (DOIs are case-insensitive),
-/// `10.` + registrant + `/` + suffix, no spaces. Blank means none.
+/// A DOI as stored (`validate::doi`).
 fn doi(value: Option<&str>) -> AppResult<Option<String>> {
-    let Some(s) = value.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
-    let s = s.to_lowercase();
-    let shaped = s
-        .strip_prefix("10.")
-        .and_then(|rest| rest.split_once('/'))
-        .is_some_and(|(registrant, suffix)| !registrant.is_empty() && !suffix.is_empty());
-    if !shaped {
-        return Err(AppError::bad_input(
-            "input.doi",
-            "must look like 10.1000/xyz123 (10., a registrant, a slash, a suffix)",
-        ));
+    match value {
+        Some(s) => validate::doi(s).map_err(|m| AppError::bad_input("input.doi", m)),
+        None => Ok(None),
     }
-    if s.chars().count() > 300 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(AppError::bad_input(
-            "input.doi",
-            "must be at most 300 characters without spaces",
-        ));
+}
+
+/// Records `percent` (from `source`) as the trainee's research effort for
+/// the training `year`, one value a year: a later report replaces it; `None`
+/// removes the year's value. Keeps `trainees.research_effort_percent` the
+/// value of the latest year reported.
+pub async fn report_research_effort(
+    txn: &DatabaseTransaction,
+    trainee_id: i64,
+    year: i32,
+    reported: Option<(i32, EffortSource)>,
+) -> AppResult<()> {
+    use sea_orm::sea_query::OnConflict;
+    match reported {
+        Some((percent, source)) => {
+            research_effort_report::Entity::insert(research_effort_report::ActiveModel {
+                trainee_id: Set(trainee_id),
+                year: Set(year),
+                percent: Set(percent),
+                source: Set(source),
+                reported_at: Set(Utc::now()),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    research_effort_report::Column::TraineeId,
+                    research_effort_report::Column::Year,
+                ])
+                .update_columns([
+                    research_effort_report::Column::Percent,
+                    research_effort_report::Column::Source,
+                    research_effort_report::Column::ReportedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+        }
+        None => {
+            research_effort_report::Entity::delete_many()
+                .filter(research_effort_report::Column::TraineeId.eq(trainee_id))
+                .filter(research_effort_report::Column::Year.eq(year))
+                .exec(txn)
+                .await?;
+        }
     }
-    Ok(Some(s))
+    let latest = research_effort_report::Entity::find()
+        .filter(research_effort_report::Column::TraineeId.eq(trainee_id))
+        .order_by_desc(research_effort_report::Column::Year)
+        .one(txn)
+        .await?;
+    trainee::Entity::update_many()
+        .col_expr(
+            trainee::Column::ResearchEffortPercent,
+            sea_orm::sea_query::Expr::value(latest.map(|r| r.percent)),
+        )
+        .filter(trainee::Column::Id.eq(trainee_id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 // --- the mutations --------------------------------------------------------------
@@ -365,11 +451,13 @@ async fn update_trainee_progress(
     let mut row = locked.trainee.clone().into_active_model();
     let mut changed = Vec::new();
 
-    match input.research_effort_percent {
-        MaybeUndefined::Undefined => {}
+    // The value is the current training year's; null clears that year's.
+    let effort_year = training_year(today);
+    let effort = match input.research_effort_percent {
+        MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => {
-            row.research_effort_percent = Set(None);
-            changed.push("researchEffortPercent cleared".to_owned());
+            changed.push(format!("researchEffortPercent for {effort_year} cleared"));
+            Some(None)
         }
         MaybeUndefined::Value(p) => {
             if !(0..=100).contains(&p) {
@@ -378,10 +466,10 @@ async fn update_trainee_progress(
                     "must be between 0 and 100",
                 ));
             }
-            row.research_effort_percent = Set(Some(p));
-            changed.push(format!("researchEffortPercent {p}"));
+            changed.push(format!("researchEffortPercent {p} for {effort_year}"));
+            Some(Some((p, EffortSource::ProgressUpdate)))
         }
-    }
+    };
     match input.graduate_school {
         MaybeUndefined::Undefined => {}
         MaybeUndefined::Null => {
@@ -426,11 +514,20 @@ async fn update_trainee_progress(
         changed.push(format!("degree {}", degree.to_value()));
     }
 
-    let (row, what) = if changed.is_empty() {
-        (locked.trainee, "nothing".to_owned())
+    let trainee_id = locked.trainee.id;
+    let what = if changed.is_empty() {
+        "nothing".to_owned()
     } else {
-        (row.update(&txn).await?, changed.join(", "))
+        row.update(&txn).await?;
+        changed.join(", ")
     };
+    if let Some(reported) = effort {
+        report_research_effort(&txn, trainee_id, effort_year, reported).await?;
+    }
+    let row = trainee::Entity::find_by_id(trainee_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     audit::record(
         &txn,
         viewer,
@@ -531,12 +628,8 @@ async fn request_extension(
         &[Role::Institution, Role::Applicant],
     )
     .await?;
-    if !(1..=EXTENSION_MONTHS_MAX).contains(&input.months) {
-        return Err(AppError::bad_input(
-            "input.months",
-            format!("must be between 1 and {EXTENSION_MONTHS_MAX}"),
-        ));
-    }
+    training::check_extension_months(input.months)
+        .map_err(|m| AppError::bad_input("input.months", m))?;
     let note = note("input.note", input.note.as_deref())?;
     let row = extension::ActiveModel {
         trainee_id: Set(locked.trainee.id),
@@ -601,6 +694,13 @@ async fn decide_extension(
             row.status.to_value()
         )));
     }
+    let society = society_by_id(&txn, locked.course.society_id).await?;
+    if approve && !society.operated_by_board && row.society_agreed != Some(true) {
+        return Err(AppError::Conflict(format!(
+            "{} has not agreed to the extension yet (agreeExtension): III.1 needs both",
+            society.name_en
+        )));
+    }
     let status = if approve {
         DecisionStatus::Approved
     } else {
@@ -625,6 +725,76 @@ async fn decide_extension(
         format!(
             "{} the extension of {} months for trainee {}",
             status.to_value(),
+            row.months,
+            locked.target().0
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+async fn agree_extension(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    today: NaiveDate,
+    raw: &ID,
+    agree: bool,
+    society_note: Option<&str>,
+) -> AppResult<extension::Model> {
+    viewer.require(&[Role::Society])?;
+    let extension_id = parse_id(raw, ids::EXTENSION, "id")?;
+    let society_note = note("note", society_note)?;
+    let txn = begin_write(db).await?;
+    let found = extension::Entity::find_by_id(extension_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Lock order: the trainee first, then its extension.
+    let locked = Locked::load(&txn, found.trainee_id).await?;
+    let society = society_by_id(&txn, locked.course.society_id).await?;
+    if viewer.society_id != Some(society.id) {
+        // Another field's trainee: as if it did not exist.
+        return Err(AppError::NotFound);
+    }
+    require_field_scope(viewer, &society)?;
+    locked.require_open(today)?;
+    let row = extension::Entity::find_by_id(extension_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.status != DecisionStatus::Requested {
+        return Err(AppError::Conflict(format!(
+            "the extension was already {}",
+            row.status.to_value()
+        )));
+    }
+    let now = Utc::now();
+    let note = match (row.note.clone(), society_note) {
+        (request, None) => request,
+        (None, Some(s)) => Some(format!("society: {s}")),
+        (Some(r), Some(s)) => Some(format!("{r}\nsociety: {s}")),
+    };
+    let mut active = row.into_active_model();
+    active.society_agreed = Set(Some(agree));
+    active.society_answered_at = Set(Some(now));
+    active.note = Set(note);
+    if !agree {
+        active.status = Set(DecisionStatus::Rejected);
+        active.decided_at = Set(Some(now));
+    }
+    let row = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "agreeExtension",
+        Some(&ids::encode(ids::EXTENSION, row.id)),
+        AuditOutcome::Ok,
+        format!(
+            "{} {} the extension of {} months for trainee {}",
+            society.name_en,
+            if agree { "agreed to" } else { "refused" },
             row.months,
             locked.target().0
         ),
@@ -746,30 +916,27 @@ async fn record_departure(
     }
     let now = Utc::now();
     let institution_id = locked.course.responsible_institution_id;
-    let reduction = if input.special_circumstances {
+    let recorder = if viewer.is_admin() {
+        Recorder::Board
+    } else {
+        Recorder::Institution
+    };
+    let claimed = input.special_circumstances;
+    let granted = leaving::special_circumstances_granted(recorder, claimed);
+    let reduction = if granted {
         None
     } else {
-        // The seats are lost in the next recruitment after the departure.
-        let year = on.year() + 1;
-        Some(
-            quota_reduction::ActiveModel {
-                institution_id: Set(institution_id),
-                year: Set(year),
-                regular_program_seats: Set(SEATS_LOST_PER_DEPARTURE),
-                course_seats: Set(SEATS_LOST_PER_DEPARTURE),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?,
-        )
+        let year = leaving::cut_year(&calendar(&txn).await?, on);
+        Some(insert_reduction(&txn, institution_id, year).await?)
     };
     // UNIQUE (trainee_id) refuses a second departure racing this one.
     departure::ActiveModel {
         trainee_id: Set(locked.trainee.id),
         departed_on: Set(on),
         reason: Set(reason),
-        special_circumstances: Set(input.special_circumstances),
+        special_circumstances: Set(granted),
+        special_circumstances_claimed: Set(claimed),
+        special_circumstances_decided_at: Set((recorder == Recorder::Board).then_some(now)),
         quota_reduction_id: Set(reduction.as_ref().map(|r| r.id)),
         created_at: Set(now),
         ..Default::default()
@@ -778,14 +945,19 @@ async fn record_departure(
     .await?;
     let consequence = match &reduction {
         Some(r) => format!(
-            "quota reduction {} for {}: {} regular-program and {} course seat(s) of institution {}",
+            "quota reduction {} for {}: {} regular-program and {} course seat(s) of institution {}{}",
             ids::encode(ids::QUOTA_REDUCTION, r.id).0,
             r.year,
             r.regular_program_seats,
             r.course_seats,
-            ids::encode(ids::INSTITUTION, institution_id).0
+            ids::encode(ids::INSTITUTION, institution_id).0,
+            if claimed {
+                "; special circumstances claimed, for the board to decide"
+            } else {
+                ""
+            }
         ),
-        None => "special circumstances, no quota reduction".to_owned(),
+        None => "special circumstances granted by the board, no quota reduction".to_owned(),
     };
     audit::record(
         &txn,
@@ -843,4 +1015,82 @@ async fn confirm_completion(
     .await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// One departure's seats (III.3): one course seat and one regular-program
+/// seat of `institution_id` in `year`.
+async fn insert_reduction(
+    txn: &DatabaseTransaction,
+    institution_id: i64,
+    year: i32,
+) -> AppResult<quota_reduction::Model> {
+    let seats = SEATS_PER_DEPARTURE as i32;
+    Ok(quota_reduction::ActiveModel {
+        institution_id: Set(institution_id),
+        year: Set(year),
+        regular_program_seats: Set(seats),
+        course_seats: Set(seats),
+        created_at: Set(Utc::now()),
+        cancelled_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?)
+}
+
+async fn decide_special_circumstances(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    raw: &ID,
+    grant: bool,
+) -> AppResult<trainee::Model> {
+    viewer.require(&[Role::Admin])?;
+    let trainee_id = parse_id(raw, ids::TRAINEE, "traineeId")?;
+    let txn = begin_write(db).await?;
+    // The record may be closed (the trainee has left): this decides about
+    // the departure itself, so no open-record check.
+    let locked = Locked::load(&txn, trainee_id).await?;
+    let Some(found) = locked.departure.clone() else {
+        return Err(AppError::Conflict("no departure is recorded".into()));
+    };
+    if found.special_circumstances {
+        return Err(AppError::Conflict(
+            "special circumstances were already granted".into(),
+        ));
+    }
+    let now = Utc::now();
+    let mut summary = format!(
+        "special circumstances {} for the departure on {}",
+        if grant { "granted" } else { "refused" },
+        found.departed_on
+    );
+    if grant && let Some(reduction_id) = found.quota_reduction_id {
+        quota_reduction::Entity::update_many()
+            .col_expr(
+                quota_reduction::Column::CancelledAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(quota_reduction::Column::Id.eq(reduction_id))
+            .exec(&txn)
+            .await?;
+        summary.push_str(&format!(
+            "; quota reduction {} lifted",
+            ids::encode(ids::QUOTA_REDUCTION, reduction_id).0
+        ));
+    }
+    let mut active = found.into_active_model();
+    active.special_circumstances = Set(grant);
+    active.special_circumstances_decided_at = Set(Some(now));
+    active.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "decideSpecialCircumstances",
+        Some(&locked.target()),
+        AuditOutcome::Ok,
+        summary,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(locked.trainee)
 }

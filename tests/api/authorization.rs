@@ -31,14 +31,14 @@ use axum::body::Body;
 use axum::http::{Method, Request, header};
 use chrono::{NaiveDate, TimeZone, Utc};
 use csc::entity::enums::{
-    ApplicationOutcome, ApplicationStatus, AuditOutcome, CourseStatus, CyclePhase, DecisionStatus,
-    DegreeStatus, ExtensionReason, FieldCode, ReportStatus,
+    ApplicationOutcome, ApplicationStatus, AuditOutcome, CourseStatus, CyclePhase, Decision,
+    DecisionStatus, DegreeStatus, EffortSource, ExtensionReason, FieldCode, ReportStatus,
 };
 use csc::entity::{
     annual_report, annual_report_entry, annual_report_version, applicant, application, audit_event,
     course, course_partner_site, departure, extension, field_quota, general_application, guidance,
-    institution, paper, participation, quota_reduction, recruitment_cycle, sanction, society,
-    study_abroad, trainee,
+    institution, institution_certification, paper, participation, quota_reduction,
+    recruitment_cycle, research_effort_report, sanction, society, study_abroad, trainee,
 };
 use csc::graphql::ids;
 use sea_orm::{
@@ -921,8 +921,15 @@ enum Prep {
     DraftA(CourseStatus),
     /// doctor-a's application withdrawn, so it may apply again.
     WithdrawApplicationA,
-    /// Trainee A board-certified, with a degree expected and two qualifying papers.
+    /// Trainee A board-certified, with a degree expected, two qualifying
+    /// papers and research years at half effort (started in 2021).
     CompletableTraineeA,
+    /// The INTERNAL_MEDICINE society proposed to adopt application A.
+    ProposalA,
+    /// The INTERNAL_MEDICINE society agreed to extension A.
+    SocietyAgreedExtensionA,
+    /// Trainee A left, recorded with a quota reduction.
+    DepartedTraineeA,
 }
 
 struct MutationRow {
@@ -1002,6 +1009,13 @@ const RECORD_DEPARTURE: &str = "mutation($id: ID!, $input: RecordDepartureInput!
 const SUBMIT_REPORT: &str = "mutation($input: SubmitAnnualReportInput!) {
     submitAnnualReport(input: $input) { __typename } }";
 const ACCEPT_REPORT: &str = "mutation($id: ID!) { acceptAnnualReport(id: $id) { __typename } }";
+const CONFIRM_DECISION: &str = "mutation($id: ID!) { confirmDecision(id: $id) { __typename } }";
+const AGREE_EXTENSION: &str = "mutation($id: ID!, $agree: Boolean!) {
+    agreeExtension(id: $id, agree: $agree) { __typename } }";
+const DECIDE_SPECIAL: &str = "mutation($id: ID!) {
+    decideSpecialCircumstances(traineeId: $id, grant: true) { __typename } }";
+const SET_CERTIFIED: &str = "mutation($id: ID!, $fields: [FieldCode!]!) {
+    setCertifiedFields(institutionId: $id, fields: $fields) { __typename } }";
 const ISSUE_GUIDANCE: &str = "mutation($id: ID!, $text: String!) {
     issueGuidance(reportId: $id, text: $text) { __typename } }";
 
@@ -1212,6 +1226,25 @@ fn mutation_rows() -> Vec<MutationRow> {
             access: [ANY, OWN, NO, NO, NO, NO],
         },
         MutationRow {
+            // The board confirms what the society proposed (I.2(2)④).
+            field: "confirmDecision",
+            doc: CONFIRM_DECISION,
+            phase: QuotasAllocated,
+            own: |w| id_vars(&w.application_a),
+            foreign: |w| id_vars(&w.application_b),
+            prep: Prep::ProposalA,
+            access: [ANY, NO, NO, NO, NO, NO],
+        },
+        MutationRow {
+            field: "setCertifiedFields",
+            doc: SET_CERTIFIED,
+            phase: Planning,
+            own: |w| json!({ "id": w.institution_a, "fields": ["INTERNAL_MEDICINE", "SURGERY"] }),
+            foreign: |w| json!({ "id": w.institution_b, "fields": ["PEDIATRICS"] }),
+            prep: Prep::Nothing,
+            access: [ANY, NO, NO, NO, NO, NO],
+        },
+        MutationRow {
             field: "setParticipation",
             doc: SET_PARTICIPATION,
             phase: Planning,
@@ -1329,7 +1362,28 @@ fn mutation_rows() -> Vec<MutationRow> {
             phase: SelectionFinalized,
             own: |w| json!({ "id": w.extension_a, "approve": true }),
             foreign: |w| json!({ "id": w.extension_b, "approve": true }),
+            prep: Prep::SocietyAgreedExtensionA,
+            access: [ANY, NO, NO, NO, NO, NO],
+        },
+        MutationRow {
+            // The society of the trainee's field answers (III.1); another
+            // field's society is not told the extension exists.
+            field: "agreeExtension",
+            doc: AGREE_EXTENSION,
+            phase: SelectionFinalized,
+            own: |w| json!({ "id": w.extension_a, "agree": true }),
+            foreign: |w| json!({ "id": w.extension_b, "agree": true }),
             prep: Prep::Nothing,
+            access: [NO, OWN_NOT_FOUND, NO, NO, NO, NO],
+        },
+        MutationRow {
+            // Special circumstances are the board's to grant (III.3).
+            field: "decideSpecialCircumstances",
+            doc: DECIDE_SPECIAL,
+            phase: SelectionFinalized,
+            own: |w| id_vars(&w.trainee_a),
+            foreign: |w| id_vars(&w.trainee_b),
+            prep: Prep::DepartedTraineeA,
             access: [ANY, NO, NO, NO, NO, NO],
         },
         MutationRow {
@@ -1404,6 +1458,9 @@ fn departure_input() -> Value {
 async fn prepare(app: &TestApp, w: &World, prep: Prep) {
     match prep {
         Prep::Nothing => {}
+        Prep::ProposalA | Prep::SocietyAgreedExtensionA | Prep::DepartedTraineeA => {
+            prepare_more(app, w, prep).await;
+        }
         Prep::DraftA(status) => {
             let id = ids::decode_kind(&w.draft_a, ids::COURSE).unwrap();
             let mut row = course::Entity::find_by_id(id)
@@ -1435,9 +1492,24 @@ async fn prepare(app: &TestApp, w: &World, prep: Prep) {
                 .unwrap()
                 .unwrap()
                 .into_active_model();
+            // In research since April 2023, three research years done.
+            row.started_on = Set(date(2021, 4, 1));
             row.board_certified_on = Set(Some(date(2026, 6, 1)));
             row.degree = Set(DegreeStatus::Expected);
             row.update(&app.db).await.unwrap();
+            for year in 2023..=2025 {
+                research_effort_report::ActiveModel {
+                    trainee_id: Set(id),
+                    year: Set(year),
+                    percent: Set(60),
+                    source: Set(EffortSource::AnnualReport),
+                    reported_at: Set(Utc::now()),
+                    ..Default::default()
+                }
+                .insert(&app.db)
+                .await
+                .unwrap();
+            }
             for n in 1..=2 {
                 paper::ActiveModel {
                     trainee_id: Set(id),
@@ -1461,6 +1533,65 @@ async fn prepare(app: &TestApp, w: &World, prep: Prep) {
 }
 
 // --- what a refused call must leave alone -------------------------------------------------
+
+async fn prepare_more(app: &TestApp, w: &World, prep: Prep) {
+    match prep {
+        Prep::ProposalA => {
+            let id = ids::decode_kind(&w.application_a, ids::APPLICATION).unwrap();
+            let mut row = application::Entity::find_by_id(id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .into_active_model();
+            row.proposed_decision = Set(Some(Decision::Adopt));
+            row.proposed_at = Set(Some(Utc::now()));
+            row.update(&app.db).await.unwrap();
+        }
+        Prep::SocietyAgreedExtensionA => {
+            let id = ids::decode_kind(&w.extension_a, ids::EXTENSION).unwrap();
+            let mut row = extension::Entity::find_by_id(id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .into_active_model();
+            row.society_agreed = Set(Some(true));
+            row.society_answered_at = Set(Some(Utc::now()));
+            row.update(&app.db).await.unwrap();
+        }
+        Prep::DepartedTraineeA => {
+            let id = ids::decode_kind(&w.trainee_a, ids::TRAINEE).unwrap();
+            let reduction = quota_reduction::ActiveModel {
+                institution_id: Set(w.inst_a),
+                year: Set(YEAR),
+                regular_program_seats: Set(1),
+                course_seats: Set(1),
+                created_at: Set(Utc::now()),
+                cancelled_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+            departure::ActiveModel {
+                trainee_id: Set(id),
+                departed_on: Set(date(2026, 9, 30)),
+                reason: Set("家庭の事情".to_owned()),
+                special_circumstances: Set(false),
+                special_circumstances_claimed: Set(true),
+                special_circumstances_decided_at: Set(None),
+                quota_reduction_id: Set(Some(reduction.id)),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+        _ => {}
+    }
+}
 
 /// Every row of every table, as JSON, by table; the audit trail (refusals
 /// are audited) and the idempotency keys are left out.
@@ -1497,10 +1628,12 @@ async fn snapshot(app: &TestApp) -> Snapshot {
     dump(db, general_application::Entity, &mut s).await;
     dump(db, guidance::Entity, &mut s).await;
     dump(db, institution::Entity, &mut s).await;
+    dump(db, institution_certification::Entity, &mut s).await;
     dump(db, paper::Entity, &mut s).await;
     dump(db, participation::Entity, &mut s).await;
     dump(db, quota_reduction::Entity, &mut s).await;
     dump(db, recruitment_cycle::Entity, &mut s).await;
+    dump(db, research_effort_report::Entity, &mut s).await;
     dump(db, sanction::Entity, &mut s).await;
     dump(db, society::Entity, &mut s).await;
     dump(db, study_abroad::Entity, &mut s).await;
@@ -1753,7 +1886,13 @@ async fn the_snapshot_covers_every_table() {
 
 /// Input fields that look like state, scope or identity but are not a way to
 /// forge them, each with the reason.
-const ALLOWED_INPUT_FIELDS: [(&str, &str, &str); 6] = [
+const ALLOWED_INPUT_FIELDS: [(&str, &str, &str); 7] = [
+    (
+        "CreateInstitutionInput",
+        "certifiedFields",
+        "facts the board (ADMIN only) records about a hospital it registers: the fields of \
+         its certification as a training facility, not the caller's scope",
+    ),
     (
         "ApplicationFilter",
         "status",

@@ -113,6 +113,9 @@ async fn insert_institution(
     .await
     .unwrap()
     .id;
+    if certified {
+        app.certify(id, &[]).await;
+    }
     gid(ids::INSTITUTION, id)
 }
 
@@ -635,6 +638,26 @@ async fn create_course_refusals_change_nothing() {
     .unwrap();
     // PEDIATRICS decided not to take part.
     participate(&app, FieldCode::Pediatrics, YEAR, false).await;
+    // Certified for pediatrics only: not a partner of an internal medicine course.
+    let pediatric_site = insert_institution(
+        &app,
+        "大阪母子医療センター",
+        InstitutionKind::PublicHospital,
+        false,
+    )
+    .await;
+    app.certify(
+        institution_number(&pediatric_site),
+        &[FieldCode::Pediatrics],
+    )
+    .await;
+    let national_center = insert_institution(
+        &app,
+        "国立循環器病研究センター",
+        InstitutionKind::NationalCenter,
+        true,
+    )
+    .await;
 
     let base = course_input(&sites);
     let with = |path: &[&str], value: Value| {
@@ -654,10 +677,22 @@ async fn create_course_refusals_change_nothing() {
             Some("input.field"),
         ),
         (
-            "a field that never decided",
-            with(&["field"], json!("PSYCHIATRY")),
+            "I.3(3): a partner certified in another field only",
+            with(&["partnerInstitutionIds"], json!([pediatric_site])),
             "BAD_USER_INPUT",
-            Some("input.field"),
+            Some("input.partnerInstitutionIds"),
+        ),
+        (
+            "I.3(1): no social insurance promised",
+            with(&["statusGuarantee", "socialInsurance"], json!(false)),
+            "BAD_USER_INPUT",
+            Some("input.statusGuarantee.socialInsurance"),
+        ),
+        (
+            "II.1: a graduate school hosted by a national centre",
+            with(&["researchHost", "institutionId"], json!(national_center)),
+            "BAD_USER_INPUT",
+            Some("input.researchHost.institutionId"),
         ),
         (
             "a year without a cycle",
@@ -938,8 +973,10 @@ async fn withdrawing_before_the_call_opened_leaves_no_sanction() {
     assert_eq!(ok[0]["role"], "SOCIETY");
 }
 
+/// II.3(2): the suspension runs from the cycle's year through the next
+/// `sanctionYears` course-setting years (here 2: YEAR+1 and YEAR+2).
 #[tokio::test]
-async fn withdrawing_after_the_call_opened_sanctions_the_institution() {
+async fn withdrawing_after_the_call_opened_sanctions_the_next_course_setting_years_ii_3_2() {
     let app = TestApp::spawn().await;
     let sites = planning_setup(&app, 2).await;
     let id = published_course(&app, &sites).await;
@@ -958,9 +995,9 @@ async fn withdrawing_after_the_call_opened_sanctions_the_institution() {
     let node = institution_sanctions(&app, &sites.university).await;
     assert_eq!(
         node["sanctions"],
-        json!([{ "reason": "COURSE_WITHDRAWN", "fromYear": YEAR, "untilYear": YEAR + 1, "course": { "id": id } }])
+        json!([{ "reason": "COURSE_WITHDRAWN", "fromYear": YEAR, "untilYear": YEAR + 2, "course": { "id": id } }])
     );
-    assert_eq!(node["courseSettingSuspendedUntil"], YEAR + 1);
+    assert_eq!(node["courseSettingSuspendedUntil"], YEAR + 2);
 
     // The sanctioned institution may not take over another course of that year.
     let other_university = insert_institution(
@@ -1004,7 +1041,7 @@ async fn withdrawing_after_the_call_opened_sanctions_the_institution() {
         ok[0]["summary"]
             .as_str()
             .unwrap()
-            .contains(&format!("{YEAR}-{}", YEAR + 1)),
+            .contains(&format!("{YEAR}-{}", YEAR + 2)),
         "{ok:?}"
     );
 }
@@ -1027,7 +1064,7 @@ async fn no_sanction_when_the_rules_give_zero_years() {
 // --- reassignment -----------------------------------------------------------------
 
 #[tokio::test]
-async fn reassigning_after_the_call_opened_sanctions_the_former_institution() {
+async fn reassigning_after_the_call_opened_sanctions_the_former_institution_ii_3_1() {
     let app = TestApp::spawn().await;
     let sites = planning_setup(&app, 1).await;
     let admin = app.admin();
@@ -1088,9 +1125,9 @@ async fn reassigning_after_the_call_opened_sanctions_the_former_institution() {
     let node = institution_sanctions(&app, &sites.university).await;
     assert_eq!(
         node["sanctions"],
-        json!([{ "reason": "COURSE_CHANGED", "fromYear": YEAR, "untilYear": YEAR, "course": { "id": id } }])
+        json!([{ "reason": "COURSE_CHANGED", "fromYear": YEAR, "untilYear": YEAR + 1, "course": { "id": id } }])
     );
-    assert_eq!(node["courseSettingSuspendedUntil"], YEAR);
+    assert_eq!(node["courseSettingSuspendedUntil"], YEAR + 1);
     let node = institution_sanctions(&app, &national_center).await;
     assert_eq!(node["sanctions"], json!([]));
 
@@ -1126,20 +1163,22 @@ async fn reassigning_before_the_call_opened_sanctions_nobody() {
     assert_eq!(data["reassignCourse"]["status"], "DRAFT");
     assert_eq!(sanction_rows(&app).await, 0);
 
+    // A withdrawn draft handed back is a draft again.
     app.data(
         Some(&app.admin()),
         WITHDRAW,
         json!({ "id": id, "reason": "取り下げ" }),
     )
     .await;
-    let (_, json) = app
-        .gql(
+    let data = app
+        .data(
             Some(&app.admin()),
             REASSIGN,
             json!({ "id": id, "institutionId": sites.university, "director": "大阪 太郎" }),
         )
         .await;
-    assert_error(&json, "CONFLICT", None);
+    assert_eq!(data["reassignCourse"]["status"], "DRAFT");
+    assert_eq!(sanction_rows(&app).await, 0);
 }
 
 // --- sanctionInstitution ------------------------------------------------------------
@@ -1197,7 +1236,8 @@ async fn the_board_sanctions_an_institution() {
     assert_error(&json, "BAD_USER_INPUT", Some("institutionId"));
     assert_eq!(sanction_rows(&app).await, 0);
 
-    // Defaults: the course's year, the cycle's sanction years.
+    // Defaults: from the course's year through the cycle's sanction years
+    // of courses not yet set (YEAR+1 to YEAR+3), as a withdrawal does.
     let data = app
         .data(
             Some(&app.admin()),
@@ -1208,7 +1248,7 @@ async fn the_board_sanctions_an_institution() {
     let s = &data["sanctionInstitution"];
     assert_eq!(s["reason"], "QUOTA_UNFILLED");
     assert_eq!(s["fromYear"], YEAR);
-    assert_eq!(s["untilYear"], YEAR + 2);
+    assert_eq!(s["untilYear"], YEAR + 3);
     assert_eq!(s["institution"]["id"], sites.university);
     assert_eq!(s["course"]["id"], course);
     let sanction_id = s["id"].as_str().unwrap().to_owned();
@@ -1226,7 +1266,7 @@ async fn the_board_sanctions_an_institution() {
     assert!(data["sanctionInstitution"]["course"].is_null());
 
     let node = institution_sanctions(&app, &sites.university).await;
-    assert_eq!(node["courseSettingSuspendedUntil"], YEAR + 2);
+    assert_eq!(node["courseSettingSuspendedUntil"], YEAR + 3);
     // The sanctioned institution can set no new course that year.
     let (_, json) = app
         .gql(
@@ -1244,40 +1284,24 @@ async fn the_board_sanctions_an_institution() {
     assert_eq!(ok[0]["targetId"], sanction_id);
 }
 
+/// III.3: a departure without special circumstances costs one course seat
+/// of the next cycle still recruiting: a seat, not a ban. An institution
+/// with no course the year before may still offer more seats than it lost.
 #[tokio::test]
-async fn a_departure_caps_next_years_course_seats() {
-    use csc::entity::{course, quota_reduction};
-    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+async fn a_departure_costs_a_seat_not_the_course_iii_3() {
+    use csc::entity::quota_reduction;
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 
     let app = TestApp::spawn().await;
     let sites = planning_setup(&app, 1).await;
-    // Last year the university ran a 2-seat course; a trainee then left
-    // without special circumstances, taking one course seat for YEAR.
-    insert_cycle(&app, YEAR - 1, CyclePhase::SelectionFinalized, 1).await;
     let university = institution_number(&sites.university);
-    let last_year = app
-        .insert_course(
-            "昨年のコース",
-            FieldCode::InternalMedicine,
-            university,
-            csc::entity::enums::CourseStatus::Published,
-        )
-        .await;
-    let mut row = course::Entity::find_by_id(last_year)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
-    row.year = Set(YEAR - 1);
-    row.requested_capacity = Set(2);
-    row.update(&app.db).await.unwrap();
-    quota_reduction::ActiveModel {
+    let reduction = quota_reduction::ActiveModel {
         institution_id: Set(university),
         year: Set(YEAR),
         regular_program_seats: Set(1),
         course_seats: Set(1),
         created_at: Set(chrono::Utc::now()),
+        cancelled_at: Set(None),
         ..Default::default()
     }
     .insert(&app.db)
@@ -1286,7 +1310,7 @@ async fn a_departure_caps_next_years_course_seats() {
 
     let before = admin_course_count(&app).await;
     let mut input = course_input(&sites);
-    input["requestedCapacity"] = json!(2);
+    input["requestedCapacity"] = json!(1);
     let (_, json) = app
         .gql(
             Some(&app.society(FieldCode::InternalMedicine)),
@@ -1297,14 +1321,185 @@ async fn a_departure_caps_next_years_course_seats() {
     assert_error(&json, "QUOTA_EXCEEDED", None);
     assert_eq!(admin_course_count(&app).await, before);
 
-    input["requestedCapacity"] = json!(1);
+    input["requestedCapacity"] = json!(2);
     let id = create_course(&app, input).await;
+    let shrink = json!({ "id": id, "input": { "requestedCapacity": 1 } });
     let (_, json) = app
         .gql(
             Some(&app.society(FieldCode::InternalMedicine)),
             &update_course_doc(),
-            json!({ "id": id, "input": { "requestedCapacity": 2 } }),
+            shrink.clone(),
         )
         .await;
     assert_error(&json, "QUOTA_EXCEEDED", None);
+
+    // A reduction the board lifted (special circumstances) no longer bites.
+    let mut lifted = reduction.into_active_model();
+    lifted.cancelled_at = Set(Some(chrono::Utc::now()));
+    lifted.update(&app.db).await.unwrap();
+    let data = app
+        .data(
+            Some(&app.society(FieldCode::InternalMedicine)),
+            &update_course_doc(),
+            shrink,
+        )
+        .await;
+    assert_eq!(data["updateCourse"]["requestedCapacity"], 1);
+}
+
+/// II.3(2): with the default one sanction year, a course withdrawn during
+/// the early call costs the institution the courses it would set next: a
+/// new course of the next year is refused, and so is submitting one drafted
+/// before; the year after that is free again.
+#[tokio::test]
+async fn a_withdrawal_during_the_call_suspends_the_next_years_courses_ii_3_2() {
+    let app = TestApp::spawn().await;
+    let sites = planning_setup(&app, 1).await;
+    let society = app.society(FieldCode::InternalMedicine);
+    let id = published_course(&app, &sites).await;
+    insert_cycle(&app, YEAR + 1, CyclePhase::Planning, 1).await;
+    let mut next_year = course_input(&sites);
+    next_year["year"] = json!(YEAR + 1);
+    let draft = create_course(&app, next_year.clone()).await;
+    set_phase(&app, YEAR, CyclePhase::EarlyCallOpen).await;
+
+    app.data(
+        Some(&society),
+        WITHDRAW,
+        json!({ "id": id, "reason": "指導医の退職" }),
+    )
+    .await;
+    let node = institution_sanctions(&app, &sites.university).await;
+    assert_eq!(
+        node["sanctions"],
+        json!([{ "reason": "COURSE_WITHDRAWN", "fromYear": YEAR, "untilYear": YEAR + 1, "course": { "id": id } }])
+    );
+    assert_eq!(node["courseSettingSuspendedUntil"], YEAR + 1);
+
+    let before = admin_course_count(&app).await;
+    let (_, json) = app
+        .gql(
+            Some(&society),
+            &create_course_doc(),
+            json!({ "input": next_year }),
+        )
+        .await;
+    assert_error(&json, "INSTITUTION_SUSPENDED", None);
+    assert_eq!(admin_course_count(&app).await, before);
+    let (_, json) = app
+        .gql(Some(&society), SUBMIT, json!({ "id": draft }))
+        .await;
+    assert_error(&json, "INSTITUTION_SUSPENDED", None);
+    let data = app
+        .data(
+            Some(&app.admin()),
+            "query($id: ID!) { node(id: $id) { ... on Course { status } } }",
+            json!({ "id": draft }),
+        )
+        .await;
+    assert_eq!(
+        data["node"]["status"], "DRAFT",
+        "the refusal changed nothing"
+    );
+
+    // The year after the suspension the institution sets courses again.
+    insert_cycle(&app, YEAR + 2, CyclePhase::Planning, 1).await;
+    let mut later = course_input(&sites);
+    later["year"] = json!(YEAR + 2);
+    create_course(&app, later).await;
+}
+
+/// II.3(1): a course withdrawn after the call opened is handed by the board
+/// to another responsible institution: it is announced again with its
+/// applications, which stay live; the former institution keeps the one
+/// sanction of its withdrawal; the applicants hear of both changes.
+#[tokio::test]
+async fn a_withdrawn_course_handed_over_keeps_its_applications_ii_3_1() {
+    let app = TestApp::spawn().await;
+    let sites = planning_setup(&app, 1).await;
+    let id = published_course(&app, &sites).await;
+    set_phase(&app, YEAR, CyclePhase::EarlyCallOpen).await;
+    let course_id = ids::decode_kind(&id, ids::COURSE).unwrap();
+    let applicant = app.insert_applicant("doctor-1", "1000001").await;
+    let application = app
+        .insert_application(
+            applicant,
+            course_id,
+            csc::entity::enums::ApplicationStatus::Submitted,
+        )
+        .await;
+
+    app.data(
+        Some(&app.admin()),
+        WITHDRAW,
+        json!({ "id": id, "reason": "責任医療機関の辞退" }),
+    )
+    .await;
+    let other = insert_institution(
+        &app,
+        "近畿大学病院",
+        InstitutionKind::UniversityHospital,
+        true,
+    )
+    .await;
+    // Only the board hands a course over.
+    let (_, json) = app
+        .gql(
+            Some(&app.society(FieldCode::InternalMedicine)),
+            REASSIGN,
+            json!({ "id": id, "institutionId": other, "director": "近畿 一郎" }),
+        )
+        .await;
+    assert_error(&json, "FORBIDDEN", None);
+    let data = app
+        .data(
+            Some(&app.admin()),
+            REASSIGN,
+            json!({ "id": id, "institutionId": other, "director": "近畿 一郎" }),
+        )
+        .await;
+    assert_eq!(data["reassignCourse"]["status"], "PUBLISHED");
+    assert_eq!(
+        data["reassignCourse"]["responsibleInstitution"]["id"],
+        other
+    );
+    assert_eq!(
+        sanction_rows(&app).await,
+        1,
+        "the withdrawal's sanction only"
+    );
+
+    let doctor = app.applicant("doctor-1");
+    let data = app
+        .data(
+            Some(&doctor),
+            "{ viewer { applicant { applications { id status course { status responsibleInstitution { id } } } } } }",
+            json!({}),
+        )
+        .await;
+    let mine = &data["viewer"]["applicant"]["applications"][0];
+    assert_eq!(mine["id"], gid(ids::APPLICATION, application));
+    assert_eq!(mine["status"], "SUBMITTED");
+    assert_eq!(mine["course"]["status"], "PUBLISHED");
+    assert_eq!(mine["course"]["responsibleInstitution"]["id"], other);
+    // Anyone sees it announced again, with its applicant counted.
+    let data = app
+        .data(
+            None,
+            "query($id: ID!) { node(id: $id) { ... on Course { status applicantCount } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(data["node"]["status"], "PUBLISHED");
+    assert_eq!(data["node"]["applicantCount"], 1);
+
+    let events = audit_events(&app).await;
+    let handed = ok_events(&events, "reassignCourse");
+    assert!(
+        handed[0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("now PUBLISHED again"),
+        "{handed:?}"
+    );
 }

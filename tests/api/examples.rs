@@ -352,9 +352,16 @@ async fn build_world(app: &TestApp) -> BTreeMap<String, Value> {
     let adopted = apply(app, TRAINEE_SUB, &training_course, Some(&partner)).await;
     admin_year(app, "closeEarlyCall", FINALIZED_YEAR).await;
     admin_year(app, "allocateFieldQuotas", FINALIZED_YEAR).await;
+    // The society proposes, the board confirms (I.2(2)④).
     app.data(
         Some(&app.society(SOCIETY)),
         "mutation($id: ID!) { decideApplication(id: $id, decision: ADOPT) { status } }",
+        json!({ "id": adopted }),
+    )
+    .await;
+    app.data(
+        Some(&app.admin()),
+        "mutation($id: ID!) { confirmDecision(id: $id) { status } }",
         json!({ "id": adopted }),
     )
     .await;
@@ -383,8 +390,9 @@ async fn build_world(app: &TestApp) -> BTreeMap<String, Value> {
     admin_year(app, "closeEarlyCall", CLOSED_YEAR).await;
     admin_year(app, "openEarlyCall", OPEN_YEAR).await;
 
-    // The trainee's record: an extension waiting for the board, and this
-    // year's annual report waiting for acceptance.
+    // The trainee's record: an extension the society agreed to, waiting
+    // for the board (III.1), and this year's annual report waiting for
+    // acceptance.
     let institution = app.institution(ids::decode_kind(&hospital, ids::INSTITUTION).unwrap());
     let extension = app
         .data(
@@ -393,6 +401,12 @@ async fn build_world(app: &TestApp) -> BTreeMap<String, Value> {
             json!({ "t": trainee }),
         )
         .await;
+    app.data(
+        Some(&app.society(SOCIETY)),
+        "mutation($id: ID!) { agreeExtension(id: $id, agree: true) { societyAgreed } }",
+        json!({ "id": extension["requestExtension"]["id"] }),
+    )
+    .await;
     let report = app
         .data(
             Some(&institution),

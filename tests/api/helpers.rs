@@ -13,7 +13,7 @@ use csc::entity::enums::{
 };
 use csc::entity::{
     annual_report, applicant, application, audit_event, course, general_application, institution,
-    recruitment_cycle, society, trainee,
+    institution_certification, recruitment_cycle, society, trainee,
 };
 use csc::graphql::context::{Clock, SocietyCatalog};
 use csc::graphql::ids;
@@ -207,8 +207,9 @@ impl TestApp {
             .id
     }
 
+    /// A university hospital, certified in every field.
     pub async fn insert_institution(&self, name: &str) -> i64 {
-        institution::ActiveModel {
+        let id = institution::ActiveModel {
             name: Set(name.to_owned()),
             name_en: Set(None),
             kind: Set(InstitutionKind::UniversityHospital),
@@ -220,7 +221,29 @@ impl TestApp {
         .insert(&self.db)
         .await
         .unwrap()
-        .id
+        .id;
+        self.certify(id, &[]).await;
+        id
+    }
+
+    /// Certifies institution `id` as a training facility of `fields`, or of
+    /// every field when `fields` is empty (I.3(3), per field).
+    pub async fn certify(&self, id: i64, fields: &[FieldCode]) {
+        use sea_orm::Iterable;
+        let fields: Vec<FieldCode> = if fields.is_empty() {
+            FieldCode::iter().collect()
+        } else {
+            fields.to_vec()
+        };
+        for field in fields {
+            institution_certification::ActiveModel {
+                institution_id: Set(id),
+                society_id: Set(self.society_id(field).await),
+            }
+            .insert(&self.db)
+            .await
+            .unwrap();
+        }
     }
 
     /// A cycle for `year` with its early call open in September of the year before.

@@ -159,6 +159,35 @@ async fn decide(app: &TestApp, token: &str, application: &str, decision: &str) -
     json
 }
 
+/// The board confirms what the societies proposed (I.2(2)④), every pending
+/// proposal of the year; returns how many it confirmed.
+async fn confirm_proposals(app: &TestApp) -> usize {
+    let admin = app.admin();
+    let data = app
+        .data(
+            Some(&admin),
+            "{ applications(first: 100) { nodes { id proposedDecision } } }",
+            json!({}),
+        )
+        .await;
+    let pending: Vec<String> = data["applications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| !n["proposedDecision"].is_null())
+        .map(|n| n["id"].as_str().unwrap().to_owned())
+        .collect();
+    for id in &pending {
+        app.data(
+            Some(&admin),
+            "mutation($id: ID!) { confirmDecision(id: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    }
+    pending.len()
+}
+
 async fn admin_mutation(app: &TestApp, mutation: &str, field: &str) -> Value {
     let query = format!("mutation($y: Int!) {{ {mutation}(year: $y) {{ {field} }} }}");
     app.data(Some(&app.admin()), &query, json!({ "y": YEAR }))
@@ -356,11 +385,13 @@ async fn a_whole_recruitment_year() {
             .collect()
     };
     let derm = of(Dermatology);
+    // The society proposes; the board confirms (I.2(2)④).
     assert_eq!(
         decide(&app, &app.society(Dermatology), &derm[0].1, "ADOPT").await["data"]["decideApplication"]
             ["status"],
-        "ADOPTED"
+        "SUBMITTED"
     );
+    assert_eq!(confirm_proposals(&app).await, 1);
     let over = decide(&app, &app.society(Dermatology), &derm[1].1, "ADOPT").await;
     assert_eq!(
         error_code(&over).as_deref(),
@@ -410,6 +441,7 @@ async fn a_whole_recruitment_year() {
             .get("errors")
             .is_none()
     );
+    assert_eq!(confirm_proposals(&app).await, 2 + 1 + internal.len());
 
     let cycle = admin_mutation(&app, "finalizeSelection", "phase").await;
     assert_eq!(cycle["finalizeSelection"]["phase"], "SELECTION_FINALIZED");

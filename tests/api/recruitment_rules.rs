@@ -7,7 +7,8 @@ use crate::helpers::{TestApp, YEAR, error_code, error_field, gid};
 use chrono::Utc;
 use csc::entity::enums::FieldCode::{self, *};
 use csc::entity::enums::{
-    ApplicationOutcome, ApplicationStatus, CourseStatus, CyclePhase, GeneralApplicationStatus,
+    ApplicationOutcome, ApplicationStatus, CourseStatus, CyclePhase, Decision,
+    GeneralApplicationStatus,
 };
 use csc::entity::{
     applicant, application, course, field_quota, general_application, participation,
@@ -28,6 +29,8 @@ const SET_GENERAL: &str = "mutation($id: ID!, $g: GeneralApplicationInput!) { se
 const WITHDRAW: &str = "mutation($id: ID!) { withdrawApplication(id: $id) { status } }";
 const DECIDE: &str =
     "mutation($id: ID!, $d: Decision!) { decideApplication(id: $id, decision: $d) { status } }";
+const CONFIRM: &str =
+    "mutation($id: ID!) { confirmDecision(id: $id) { status decisionBasis proposedDecision } }";
 const ADJUST: &str = "mutation($y: Int!, $f: FieldCode!, $q: Int!, $r: String!) { adjustFieldQuota(year: $y, field: $f, quota: $q, reason: $r) { quota adjustmentReason } }";
 
 /// The board's mutations that take only a year.
@@ -74,7 +77,7 @@ fn adjust_vars(field: FieldCode, quota: i32, reason: &str) -> Value {
 struct Snapshot {
     cycles: Vec<(i32, CyclePhase, i32, i32)>,
     courses: Vec<(i64, CourseStatus)>,
-    applications: Vec<(i64, ApplicationStatus, ApplicationOutcome)>,
+    applications: Vec<(i64, ApplicationStatus, ApplicationOutcome, Option<Decision>)>,
     general_applications: Vec<(i64, i64, String, GeneralApplicationStatus)>,
     field_quotas: Vec<(i64, i32, Option<String>)>,
     participation_rows: u64,
@@ -106,7 +109,7 @@ async fn snapshot(app: &TestApp) -> Snapshot {
             .await
             .unwrap()
             .into_iter()
-            .map(|a| (a.id, a.status, a.outcome))
+            .map(|a| (a.id, a.status, a.outcome, a.proposed_decision))
             .collect(),
         general_applications: general_application::Entity::find()
             .order_by_asc(general_application::Column::Id)
@@ -574,12 +577,14 @@ async fn phase_moves_are_for_the_board_only() {
 
 // --- allocateFieldQuotas ------------------------------------------------------------
 
+/// II.2(2): every participating field gets a seat; the fields whose
+/// society never decided take part too (II.2(1)), so here 18 of 19 do.
 #[tokio::test]
-async fn allocate_fails_when_seats_are_fewer_than_participating_fields() {
+async fn allocate_fails_when_seats_are_fewer_than_participating_fields_ii_2_2() {
     let app = TestApp::spawn().await;
     let (_, _, course_id) = open_course(&app, CyclePhase::EarlyCallClosed).await;
     applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
-    set_capacity(&app, 3).await;
+    set_capacity(&app, 17).await;
     for field in [InternalMedicine, Pediatrics, Dermatology, Psychiatry] {
         participate(&app, field, true).await;
     }
@@ -600,13 +605,15 @@ async fn allocate_fails_when_seats_are_fewer_than_participating_fields() {
     assert_eq!(quota_rows(&app).await, 0);
 
     // One seat per participating field is just enough.
-    set_capacity(&app, 4).await;
+    set_capacity(&app, 18).await;
     app.data(Some(&admin), &allocate, vars).await;
     assert_eq!(phase_of(&app, YEAR).await, CyclePhase::QuotasAllocated);
 }
 
+/// II.2(1) 「不参加でもかまわない」: staying out is a society's decision; one
+/// that never decided takes part and gets its seat.
 #[tokio::test]
-async fn allocate_with_no_applicants_gives_each_participating_field_one_seat() {
+async fn allocate_with_no_applicants_gives_each_participating_field_one_seat_ii_2_1() {
     let app = TestApp::spawn().await;
     cycle_in(&app, CyclePhase::EarlyCallClosed).await;
     let taking_part = [
@@ -631,7 +638,8 @@ async fn allocate_with_no_applicants_gives_each_participating_field_one_seat() {
     assert_eq!(quotas.len(), 19);
     for (q, field) in quotas.iter().zip(FieldCode::iter()) {
         assert_eq!(q["society"]["code"], code(field));
-        let participating = taking_part.contains(&field);
+        let participating = field != Radiology;
+        assert!(participating || !taking_part.contains(&field));
         assert_eq!(q["participating"], participating, "{q}");
         assert_eq!(q["quota"], i32::from(participating), "{q}");
         assert_eq!(q["minimumSeats"], i32::from(participating), "{q}");
@@ -1029,6 +1037,7 @@ async fn adopting_past_the_course_capacity_exceeds_the_quota() {
         app.data(Some(&society), DECIDE, decide_vars(id, "ADOPT"))
             .await;
     }
+    // The society's proposals count against the capacity.
     let json = refused(
         &app,
         Some(&society),
@@ -1043,6 +1052,10 @@ async fn adopting_past_the_course_capacity_exceeds_the_quota() {
         application_status(&app, &ids[2]).await,
         ApplicationStatus::Submitted
     );
+    for id in &ids[..2] {
+        app.data(Some(&app.admin()), CONFIRM, json!({ "id": id }))
+            .await;
+    }
     // The board is held to the same capacity.
     refused(
         &app,
@@ -1072,12 +1085,23 @@ async fn adopting_an_adopted_application_again_does_not_count_twice() {
     let society = app.society(InternalMedicine);
     let first = applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
     let second = applied(&app, "doctor-2", course_id, ApplicationStatus::Submitted).await;
+    // Proposed twice, counted once.
     for id in [&first, &second, &first] {
         let data = app
             .data(Some(&society), DECIDE, decide_vars(id, "ADOPT"))
             .await;
-        assert_eq!(data["decideApplication"]["status"], "ADOPTED");
+        assert_eq!(data["decideApplication"]["status"], "SUBMITTED");
     }
+    let admin = app.admin();
+    for id in [&first, &second] {
+        let data = app.data(Some(&admin), CONFIRM, json!({ "id": id })).await;
+        assert_eq!(data["confirmDecision"]["status"], "ADOPTED");
+    }
+    // Adopted again by the board: counted once.
+    let data = app
+        .data(Some(&admin), DECIDE, decide_vars(&first, "ADOPT"))
+        .await;
+    assert_eq!(data["decideApplication"]["status"], "ADOPTED");
     let read = app
         .data(
             Some(&app.admin()),
@@ -1201,8 +1225,10 @@ async fn adjust_keeps_the_reason_and_shows_in_the_cycle() {
 
 // --- finalizeSelection ---------------------------------------------------------------------------
 
+/// II.3(1): an adoption to a course withdrawn and not handed over does not
+/// stand; the doctor falls back to the regular program (II.2(3)).
 #[tokio::test]
-async fn finalize_does_not_keep_an_adoption_to_a_withdrawn_course() {
+async fn finalize_does_not_keep_an_adoption_to_a_withdrawn_course_ii_3_1() {
     let app = TestApp::spawn().await;
     let (hospital, _, withdrawn_course) = open_course(&app, CyclePhase::QuotasAllocated).await;
     let other_hospital = app.insert_institution("大阪大学医学部附属病院").await;
@@ -1228,6 +1254,8 @@ async fn finalize_does_not_keep_an_adoption_to_a_withdrawn_course() {
     let kept = applied(&app, "doctor-2", kept_course, ApplicationStatus::Submitted).await;
     for id in [&lost, &kept] {
         app.data(Some(&society), DECIDE, decide_vars(id, "ADOPT"))
+            .await;
+        app.data(Some(&app.admin()), CONFIRM, json!({ "id": id }))
             .await;
     }
     withdraw_course_row(&app, withdrawn_course).await;
@@ -1313,4 +1341,213 @@ async fn a_refusal_is_audited_as_refused() {
             .contains("WRONG_PHASE"),
         "{closed:?}"
     );
+}
+
+// --- who decides (I.2(2)④) ------------------------------------------------------------------
+
+const PROPOSAL: &str = "query($id: ID!) { node(id: $id) { ... on Application { status proposedDecision decisionBasis } } }";
+
+/// I.2(2)④ 「日本専門医機構は…基本領域と協議のうえ合格者を決定する」: the
+/// society proposes, the board confirms or decides itself; a proposal left
+/// unconfirmed holds up the final selection; the applicant sees decisions only.
+#[tokio::test]
+async fn a_society_proposes_and_the_board_decides_i_2_2() {
+    let app = TestApp::spawn().await;
+    let (_, _, course_id) = open_course(&app, CyclePhase::QuotasAllocated).await;
+    insert_quota(&app, InternalMedicine, 5).await;
+    let society = app.society(InternalMedicine);
+    let admin = app.admin();
+    let proposed = applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
+    let direct = applied(&app, "doctor-2", course_id, ApplicationStatus::Submitted).await;
+
+    let data = app
+        .data(Some(&society), DECIDE, decide_vars(&proposed, "ADOPT"))
+        .await;
+    assert_eq!(data["decideApplication"]["status"], "SUBMITTED");
+    let read = app
+        .data(Some(&society), PROPOSAL, json!({ "id": proposed }))
+        .await;
+    assert_eq!(
+        read["node"],
+        json!({ "status": "SUBMITTED", "proposedDecision": "ADOPT", "decisionBasis": null })
+    );
+    let read = app
+        .data(
+            Some(&app.applicant("doctor-1")),
+            PROPOSAL,
+            json!({ "id": proposed }),
+        )
+        .await;
+    assert!(read["node"]["proposedDecision"].is_null(), "{read}");
+
+    // Only the board confirms; the selection waits for it.
+    refused(
+        &app,
+        Some(&society),
+        CONFIRM,
+        json!({ "id": proposed }),
+        "FORBIDDEN",
+        None,
+    )
+    .await;
+    refused(
+        &app,
+        Some(&admin),
+        &year_mutation("finalizeSelection"),
+        json!({ "y": YEAR }),
+        "CONFLICT",
+        None,
+    )
+    .await;
+    refused(
+        &app,
+        Some(&admin),
+        CONFIRM,
+        json!({ "id": direct }),
+        "CONFLICT",
+        None,
+    )
+    .await;
+
+    let data = app
+        .data(Some(&admin), CONFIRM, json!({ "id": proposed }))
+        .await;
+    assert_eq!(
+        data["confirmDecision"],
+        json!({ "status": "ADOPTED", "decisionBasis": "SOCIETY_PROPOSAL", "proposedDecision": null })
+    );
+    app.data(Some(&admin), DECIDE, decide_vars(&direct, "NOT_ADOPT"))
+        .await;
+    let read = app
+        .data(Some(&admin), PROPOSAL, json!({ "id": direct }))
+        .await;
+    assert_eq!(
+        read["node"],
+        json!({ "status": "NOT_ADOPTED", "proposedDecision": null, "decisionBasis": "BOARD" })
+    );
+    app.data(
+        Some(&admin),
+        &year_mutation("finalizeSelection"),
+        json!({ "y": YEAR }),
+    )
+    .await;
+    assert_eq!(trainee_rows(&app).await, 1);
+}
+
+/// III.3: the seats a departure took are kept free at adoption: a course
+/// of two seats at an institution that lost one takes one trainee.
+#[tokio::test]
+async fn adoption_leaves_the_seats_a_departure_took_iii_3() {
+    use csc::entity::quota_reduction;
+    let app = TestApp::spawn().await;
+    let (hospital, _, course_id) = open_course(&app, CyclePhase::QuotasAllocated).await;
+    insert_quota(&app, InternalMedicine, 5).await;
+    quota_reduction::ActiveModel {
+        institution_id: Set(hospital),
+        year: Set(YEAR),
+        regular_program_seats: Set(1),
+        course_seats: Set(1),
+        created_at: Set(Utc::now()),
+        cancelled_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let admin = app.admin();
+    let first = applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
+    let second = applied(&app, "doctor-2", course_id, ApplicationStatus::Submitted).await;
+    app.data(Some(&admin), DECIDE, decide_vars(&first, "ADOPT"))
+        .await;
+    let json = refused(
+        &app,
+        Some(&admin),
+        DECIDE,
+        decide_vars(&second, "ADOPT"),
+        "QUOTA_EXCEEDED",
+        None,
+    )
+    .await;
+    assert!(
+        json["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("after departures"),
+        "{json}"
+    );
+}
+
+/// II.3(1): an applicant whose course was withdrawn (and not handed over)
+/// applies to another course without withdrawing by hand; the parallel
+/// general application follows. An applicant of a course still standing
+/// keeps its one live application.
+#[tokio::test]
+async fn an_applicant_of_a_withdrawn_course_applies_elsewhere_ii_3_1() {
+    let app = TestApp::spawn().await;
+    let (hospital, course, course_id) = open_course(&app, CyclePhase::EarlyCallOpen).await;
+    let other = app.insert_institution("大阪大学医学部附属病院").await;
+    let (other_course, _) = course_of(&app, other, InternalMedicine, CourseStatus::Published).await;
+    let first = applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
+    let (_, first_row) = ids::decode(&first).unwrap();
+    app.insert_general_application(first_row, InternalMedicine, hospital)
+        .await;
+    let doctor = app.applicant("doctor-1");
+    refused(
+        &app,
+        Some(&doctor),
+        SUBMIT,
+        submit_vars(&other_course, None),
+        "CONFLICT",
+        None,
+    )
+    .await;
+
+    app.data(
+        Some(&app.society(InternalMedicine)),
+        "mutation($id: ID!) { withdrawCourse(id: $id, reason: \"指導医の退職\") { status } }",
+        json!({ "id": course }),
+    )
+    .await;
+    let data = app
+        .data(Some(&doctor), SUBMIT, submit_vars(&other_course, None))
+        .await;
+    let new = &data["submitApplication"];
+    assert_eq!(new["status"], "SUBMITTED");
+    assert_eq!(new["generalApplication"]["status"], "PENDING", "{data}");
+    assert_eq!(
+        application_status(&app, &first).await,
+        ApplicationStatus::Withdrawn
+    );
+    assert_eq!(general_rows(&app).await, 1);
+}
+
+/// domain.md "The quota rule": applications to a course announced and
+/// withdrawn after the call closed still count for the field.
+#[tokio::test]
+async fn applications_to_a_course_withdrawn_after_the_call_still_count() {
+    let app = TestApp::spawn().await;
+    let (_, course, course_id) = open_course(&app, CyclePhase::EarlyCallClosed).await;
+    course::Entity::update_many()
+        .col_expr(
+            course::Column::PublishedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(course::Column::Id.eq(course_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
+    app.data(
+        Some(&app.admin()),
+        "mutation($id: ID!) { withdrawCourse(id: $id, reason: \"辞退\") { status } }",
+        json!({ "id": course }),
+    )
+    .await;
+    app.data(
+        Some(&app.admin()),
+        &year_mutation("allocateFieldQuotas"),
+        json!({ "y": YEAR }),
+    )
+    .await;
+    assert_eq!(quota_row(&app, InternalMedicine).await.applicants, 1);
 }

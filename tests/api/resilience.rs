@@ -377,6 +377,7 @@ const SET_GENERAL: &str = "mutation($id: ID!, $g: GeneralApplicationInput!) {
 const WITHDRAW_APPLICATION: &str = "mutation($id: ID!) { withdrawApplication(id: $id) { status } }";
 const DECIDE: &str =
     "mutation($id: ID!, $d: Decision!) { decideApplication(id: $id, decision: $d) { status } }";
+const CONFIRM: &str = "mutation($id: ID!) { confirmDecision(id: $id) { status } }";
 const ADJUST_QUOTA: &str = "mutation($y: Int!, $f: FieldCode!, $q: Int!, $r: String!) {
     adjustFieldQuota(year: $y, field: $f, quota: $q, reason: $r) { quota } }";
 const SANCTION: &str = "mutation($id: ID!) {
@@ -572,6 +573,7 @@ async fn every_recruitment_step_is_all_or_nothing() {
     )
     .await;
 
+    // The society proposes, the board confirms (I.2(2)④).
     let data = all_or_nothing(
         &app,
         &society,
@@ -579,7 +581,9 @@ async fn every_recruitment_step_is_all_or_nothing() {
         json!({ "id": adopted, "d": "ADOPT" }),
     )
     .await;
-    assert_eq!(data["decideApplication"]["status"], "ADOPTED");
+    assert_eq!(data["decideApplication"]["status"], "SUBMITTED");
+    let data = all_or_nothing(&app, &admin, CONFIRM, json!({ "id": adopted })).await;
+    assert_eq!(data["confirmDecision"]["status"], "ADOPTED");
 
     // A trainee, the general application released, the phase moved.
     let data = all_or_nothing(
@@ -602,6 +606,11 @@ const PROGRESS: &str = "mutation($id: ID!, $input: TraineeProgressInput!) {
     updateTraineeProgress(traineeId: $id, input: $input) { researchEffortPercent } }";
 const REQUEST_EXTENSION: &str = "mutation($id: ID!, $input: RequestExtensionInput!) {
     requestExtension(traineeId: $id, input: $input) { id status } }";
+const AGREE_EXTENSION: &str = "mutation($id: ID!) {
+    agreeExtension(id: $id, agree: true, note: \"学会として同意\") { societyAgreed } }";
+const DECIDE_SPECIAL: &str = "mutation($id: ID!) {
+    decideSpecialCircumstances(traineeId: $id, grant: true) {
+        departure { specialCircumstances quotaReduction { cancelledAt } } } }";
 const DECIDE_EXTENSION: &str = "mutation($id: ID!) {
     decideExtension(id: $id, approve: true, note: \"学会と協議済み\") { status } }";
 const STUDY_ABROAD: &str = "mutation($id: ID!, $input: StudyAbroadInput!) {
@@ -680,6 +689,9 @@ async fn every_training_and_reporting_step_is_all_or_nothing() {
     )
     .await;
     let extension = data["requestExtension"]["id"].as_str().unwrap().to_owned();
+    let society = app.society(FieldCode::InternalMedicine);
+    let data = all_or_nothing(&app, &society, AGREE_EXTENSION, json!({ "id": extension })).await;
+    assert_eq!(data["agreeExtension"]["societyAgreed"], true);
     let data = all_or_nothing(&app, &admin, DECIDE_EXTENSION, json!({ "id": extension })).await;
     assert_eq!(data["decideExtension"]["status"], "APPROVED");
 
@@ -733,6 +745,14 @@ async fn every_training_and_reporting_step_is_all_or_nothing() {
     assert_eq!(
         data["recordDeparture"]["departure"]["quotaReduction"]["courseSeats"],
         1
+    );
+    // The board grants special circumstances afterwards: the reduction is lifted.
+    let data = all_or_nothing(&app, &admin, DECIDE_SPECIAL, json!({ "id": trainee_id })).await;
+    let departure = &data["decideSpecialCircumstances"]["departure"];
+    assert_eq!(departure["specialCircumstances"], true);
+    assert!(
+        departure["quotaReduction"]["cancelledAt"].is_string(),
+        "{data}"
     );
 }
 

@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 const COURSES_MAX: usize = 3;
 const APPLICATIONS_MAX: usize = 2;
 const STATISTICS_MAX: usize = 3;
-const APPLICANT_MAX: usize = 11;
+const APPLICANT_MAX: usize = 12;
 const NESTED_MAX: usize = 3;
 
 /// The test app, its router rebuilt on a connection that logs every statement.
@@ -647,7 +647,8 @@ async fn an_applicants_own_record_runs_a_fixed_number_of_statements() {
 
     // 1 token lookup, 1 applicant, 1 of its applications, 1 trainee, 1 of
     // courses, 1 of general applications, and the trainee record: rules (a
-    // join of course and cycle), papers, extensions, study abroad, departure.
+    // join of course and cycle), papers, extensions, study abroad, departure,
+    // research effort per year.
     let few = counted.app.applicant("doctor-few");
     let (few_data, few_log) = counted.run(Some(&few), APPLICANT_QUERY, json!({})).await;
     let many = counted.app.applicant("doctor-many");

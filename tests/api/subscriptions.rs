@@ -379,8 +379,8 @@ async fn each_viewer_hears_the_application_changes_it_may_see() {
     let mut hospital_1 = sub(app.institution(s.hospital_1)).await;
     let mut board = sub(app.admin()).await;
 
-    // Doctor 2 withdraws; pediatrics adopts doctor 3; medicine turns down
-    // doctor 1; pediatrics turns down doctor 4.
+    // Doctor 2 withdraws; the board (deciding, I.2(2)④) adopts doctor 3 in
+    // pediatrics, turns down doctor 1 in medicine and doctor 4 in pediatrics.
     let withdrawn = node
         .data(
             Some(&app.applicant("doctor-2")),
@@ -389,17 +389,24 @@ async fn each_viewer_hears_the_application_changes_it_may_see() {
         )
         .await;
     assert_eq!(withdrawn["withdrawApplication"]["status"], "WITHDRAWN");
-    let ped = app.society(Pediatrics);
-    node.data(Some(&ped), DECIDE, json!({ "id": three, "d": "ADOPT" }))
-        .await;
     node.data(
-        Some(&app.society(InternalMedicine)),
+        Some(&app.admin()),
+        DECIDE,
+        json!({ "id": three, "d": "ADOPT" }),
+    )
+    .await;
+    node.data(
+        Some(&app.admin()),
         DECIDE,
         json!({ "id": one, "d": "NOT_ADOPT" }),
     )
     .await;
-    node.data(Some(&ped), DECIDE, json!({ "id": four, "d": "NOT_ADOPT" }))
-        .await;
+    node.data(
+        Some(&app.admin()),
+        DECIDE,
+        json!({ "id": four, "d": "NOT_ADOPT" }),
+    )
+    .await;
 
     let (w2, a3, n1, n4) = (
         expect(&two, "WITHDRAWN"),
@@ -446,7 +453,7 @@ async fn an_event_shows_the_application_as_its_viewer_may_see_it() {
         )
         .await;
     node.data(
-        Some(&app.society(InternalMedicine)),
+        Some(&app.admin()),
         DECIDE,
         json!({ "id": one, "d": "ADOPT" }),
     )
@@ -514,9 +521,12 @@ async fn a_refused_decision_announces_nothing() {
     let mut board = node
         .subscribe(viewer(&app, &app.admin()).await, STATUS_CHANGED, json!({}))
         .await;
-    let society = app.society(InternalMedicine);
     let refused = node
-        .gql(Some(&society), DECIDE, json!({ "id": one, "d": "ADOPT" }))
+        .gql(
+            Some(&app.admin()),
+            DECIDE,
+            json!({ "id": one, "d": "ADOPT" }),
+        )
         .await;
     assert_eq!(
         refused["errors"][0]["extensions"]["code"], "QUOTA_EXCEEDED",
@@ -532,7 +542,7 @@ async fn a_refused_decision_announces_nothing() {
     assert_eq!(forbidden["errors"][0]["extensions"]["code"], "FORBIDDEN");
     // The first thing the board hears is the decision that went through.
     node.data(
-        Some(&society),
+        Some(&app.admin()),
         DECIDE,
         json!({ "id": one, "d": "NOT_ADOPT" }),
     )
@@ -605,7 +615,7 @@ async fn finalizing_announces_the_phase_and_every_settled_application_once() {
     let two = applied(&app, "doctor-2", s.pediatrics).await;
     let node = Instance::on(app.db.clone(), &app).await;
     node.data(
-        Some(&app.society(Pediatrics)),
+        Some(&app.admin()),
         DECIDE,
         json!({ "id": two, "d": "ADOPT" }),
     )
@@ -711,7 +721,7 @@ async fn an_event_reaches_the_subscribers_of_another_instance() {
     )
     .await;
     a.data(
-        Some(&app.society(InternalMedicine)),
+        Some(&app.admin()),
         DECIDE,
         json!({ "id": one, "d": "NOT_ADOPT" }),
     )
@@ -814,7 +824,7 @@ async fn a_listener_that_lost_its_connection_listens_again() {
     .await
     .expect("every listener connects and listens again");
     a.data(
-        Some(&app.society(InternalMedicine)),
+        Some(&app.admin()),
         DECIDE,
         json!({ "id": one, "d": "NOT_ADOPT" }),
     )
@@ -844,7 +854,6 @@ async fn a_listener_that_was_cut_off_catches_up_on_every_event_it_missed() {
     let mut board_on_b = b
         .subscribe(viewer(&app, &app.admin()).await, STATUS_CHANGED, json!({}))
         .await;
-    let society = app.society(InternalMedicine);
 
     // Before the cut an event reaches B live. It is in the log B reads
     // when it catches up, and must not be delivered again.
@@ -874,15 +883,19 @@ async fn a_listener_that_was_cut_off_catches_up_on_every_event_it_missed() {
 
     // Three decisions through A while B cannot hear them.
     a.data(
-        Some(&society),
+        Some(&app.admin()),
         DECIDE,
         json!({ "id": one, "d": "NOT_ADOPT" }),
     )
     .await;
-    a.data(Some(&society), DECIDE, json!({ "id": two, "d": "ADOPT" }))
-        .await;
     a.data(
-        Some(&app.society(Pediatrics)),
+        Some(&app.admin()),
+        DECIDE,
+        json!({ "id": two, "d": "ADOPT" }),
+    )
+    .await;
+    a.data(
+        Some(&app.admin()),
         DECIDE,
         json!({ "id": four, "d": "ADOPT" }),
     )
@@ -1044,8 +1057,12 @@ async fn a_society_subscribes_over_websocket_with_its_token() {
     })
     .await
     .expect("the subscription starts listening");
-    node.data(Some(&society), DECIDE, json!({ "id": one, "d": "ADOPT" }))
-        .await;
+    node.data(
+        Some(&app.admin()),
+        DECIDE,
+        json!({ "id": one, "d": "ADOPT" }),
+    )
+    .await;
     let next = receive(&mut socket).await;
     assert_eq!(next["type"], "next", "{next}");
     assert_eq!(next["id"], "1");
@@ -1070,4 +1087,42 @@ async fn a_society_subscribes_over_websocket_with_its_token() {
         .await
         .unwrap();
     assert_eq!(audited, 1);
+}
+
+/// II.3(1): the applicants of a course that is withdrawn, or handed to
+/// another institution, are told (their application shows the course as it
+/// now stands); a society's proposal is no decision and is not announced.
+#[tokio::test]
+async fn the_applicants_of_a_withdrawn_course_are_told_ii_3_1() {
+    let app = TestApp::spawn().await;
+    let s = selection(&app, 2).await;
+    let one = applied(&app, "doctor-1", s.medicine).await;
+    let node = Instance::on(app.db.clone(), &app).await;
+    let mut doctor = node
+        .subscribe(
+            viewer(&app, &app.applicant("doctor-1")).await,
+            "subscription { applicationStatusChanged { id status course { status } } }",
+            json!({}),
+        )
+        .await;
+    node.data(
+        Some(&app.society(InternalMedicine)),
+        DECIDE,
+        json!({ "id": one, "d": "ADOPT" }),
+    )
+    .await;
+    doctor.assert_quiet().await;
+
+    node.data(
+        Some(&app.admin()),
+        "mutation($id: ID!) { withdrawCourse(id: $id, reason: \"責任医療機関の辞退\") { status } }",
+        json!({ "id": gid(ids::COURSE, s.medicine) }),
+    )
+    .await;
+    let told = doctor.next_data("applicationStatusChanged").await;
+    assert_eq!(
+        told,
+        json!({ "id": one, "status": "SUBMITTED", "course": { "status": "WITHDRAWN" } })
+    );
+    doctor.assert_quiet().await;
 }

@@ -54,6 +54,9 @@ const REQUEST_EXTENSION: &str = "mutation($id: ID!, $input: RequestExtensionInpu
 const DECIDE_EXTENSION: &str = "mutation($id: ID!, $approve: Boolean!, $note: String) {
     decideExtension(id: $id, approve: $approve, note: $note) { id months status note decidedAt }
 }";
+const AGREE_EXTENSION: &str = "mutation($id: ID!, $agree: Boolean!, $note: String) {
+    agreeExtension(id: $id, agree: $agree, note: $note) { id status societyAgreed note }
+}";
 const RECORD_STUDY_ABROAD: &str = "mutation($id: ID!, $input: StudyAbroadInput!) {
     recordStudyAbroad(traineeId: $id, input: $input) { id host country startsOn endsOn }
 }";
@@ -244,6 +247,32 @@ async fn request_extension(
         .clone()
 }
 
+/// The society of the trainee's field agrees to an extension (III.1).
+async fn agree(app: &TestApp, id: &Value) -> Value {
+    app.data(
+        Some(&app.society(FieldCode::InternalMedicine)),
+        AGREE_EXTENSION,
+        json!({ "id": id, "agree": true, "note": null }),
+    )
+    .await["agreeExtension"]
+        .clone()
+}
+
+/// The course's annual report of `year`, with the trainee's research effort.
+async fn report_effort(app: &TestApp, s: &Setup, year: i32, percent: i32) {
+    app.data(
+        Some(&app.institution(s.institution)),
+        "mutation($input: SubmitAnnualReportInput!) { submitAnnualReport(input: $input) { id } }",
+        json!({ "input": {
+            "courseId": gid(ids::COURSE, s.course), "year": year,
+            "entries": [{ "traineeId": s.id, "researchEffortPercent": percent,
+                          "clinicalProgress": "研究と外来診療を継続" }],
+            "statusGuarantee": { "salaryProvided": true, "socialInsuranceProvided": true,
+                                 "workingGraduateStudent": true } } }),
+    )
+    .await;
+}
+
 async fn decide(app: &TestApp, id: &Value, approve: bool, note: Option<&str>) -> Value {
     app.data(
         Some(&app.admin()),
@@ -365,7 +394,13 @@ async fn a_trainee_through_seven_years_under_the_2020_rules() {
     .await;
     assert_eq!(t["researchEffortPercent"], 60);
     assert_eq!(t["graduateSchool"], "東京大学大学院医学系研究科");
+    // I.3(2): every research year counts; 2024 and 2025 are not reported yet.
+    assert!(unmet(&t).contains(&"RESEARCH_EFFORT".to_owned()), "{t}");
+    report_effort(&app, &s, 2024, 55).await;
+    report_effort(&app, &s, 2025, 70).await;
+    let t = trainee_of(&app, &s).await;
     assert!(!unmet(&t).contains(&"RESEARCH_EFFORT".to_owned()), "{t}");
+    assert_eq!(t["researchEffortPercent"], 60, "the latest year's value");
 
     // Research abroad inside the research phase; it does not extend the course.
     let abroad = app
@@ -402,6 +437,16 @@ async fn a_trainee_through_seven_years_under_the_2020_rules() {
         "2029-04-01",
         "a requested extension does not move the completion"
     );
+    // III.1: the board approves only what the society agreed to.
+    let (_, json) = app
+        .gql(
+            Some(&app.admin()),
+            DECIDE_EXTENSION,
+            json!({ "id": childcare["id"], "approve": true }),
+        )
+        .await;
+    assert_error(&json, "CONFLICT", None);
+    assert_eq!(agree(&app, &childcare["id"]).await["societyAgreed"], true);
     let approved = decide(&app, &childcare["id"], true, Some("学会と協議のうえ承認")).await;
     assert_eq!(approved["status"], "APPROVED");
     assert!(approved["decidedAt"].is_string());
@@ -495,8 +540,12 @@ async fn a_trainee_through_seven_years_under_the_2020_rules() {
         [
             "updateTraineeProgress",
             "updateTraineeProgress",
+            "submitAnnualReport",
+            "submitAnnualReport",
             "recordStudyAbroad",
             "requestExtension",
+            "decideExtension",
+            "agreeExtension",
             "decideExtension",
             "requestExtension",
             "decideExtension",
@@ -507,9 +556,10 @@ async fn a_trainee_through_seven_years_under_the_2020_rules() {
             "updateTraineeProgress",
         ]
     );
-    assert!(events[7]["outcome"] == "REFUSED", "{:?}", events[7]);
+    assert!(events[6]["outcome"] == "REFUSED", "{:?}", events[6]);
+    assert!(events[11]["outcome"] == "REFUSED", "{:?}", events[11]);
     assert_eq!(events[0]["targetId"], s.id.as_str());
-    assert_eq!(events[4]["targetId"], childcare["id"]);
+    assert_eq!(events[8]["targetId"], childcare["id"]);
 }
 
 #[tokio::test]
@@ -1013,7 +1063,9 @@ async fn a_departure_ahead_of_its_day_keeps_the_record_open_until_then() {
         .await["recordDeparture"]
         .clone();
     assert_eq!(t["phase"], "RESEARCH");
-    assert_eq!(t["departure"]["quotaReduction"]["year"], 2028);
+    // III.3: the next intake after the departure still recruiting; no 2027
+    // cycle exists yet, so its recruitment has not closed.
+    assert_eq!(t["departure"]["quotaReduction"]["year"], 2027);
     // Still in the course: the last paper can be recorded.
     record_paper(&app, &inst, &s, paper_input("Last", None, false)).await;
     // But one departure is all there is.
@@ -1222,6 +1274,32 @@ async fn role_rules_of_each_mutation() {
         .unwrap();
     assert_eq!(row.status, csc::entity::enums::DecisionStatus::Requested);
     assert_eq!(row.decided_at, None);
+
+    // agreeExtension: the society of the trainee's field alone (III.1);
+    // another field's society is not told the extension exists.
+    for who in ["own institution", "other institution", "trainee", "admin"] {
+        let token = match who {
+            "trainee" => second.trainee_token(&app),
+            _ => token(who).unwrap(),
+        };
+        let (_, json) = app
+            .gql(
+                Some(&token),
+                AGREE_EXTENSION,
+                json!({ "id": requested["id"], "agree": true }),
+            )
+            .await;
+        assert_error(&json, "FORBIDDEN", None);
+    }
+    let (_, json) = app
+        .gql(
+            Some(&app.society(FieldCode::Pediatrics)),
+            AGREE_EXTENSION,
+            json!({ "id": requested["id"], "agree": true }),
+        )
+        .await;
+    assert_error(&json, "NOT_FOUND", None);
+    agree(&app, &requested["id"]).await;
     assert_eq!(
         decide(&app, &requested["id"], true, None).await["status"],
         "APPROVED"
@@ -1230,7 +1308,7 @@ async fn role_rules_of_each_mutation() {
     // Refusals are audited; anonymous calls are not.
     let events = audit_events(&app).await;
     let refused = events.iter().filter(|e| e["outcome"] == "REFUSED").count();
-    assert_eq!(refused, 4 + 3 + 4 + 3 + 4 + 4, "{events:?}");
+    assert_eq!(refused, 4 + 3 + 4 + 3 + 4 + 4 + 5, "{events:?}");
 }
 
 // --- concurrency ---------------------------------------------------------------------
@@ -1325,6 +1403,19 @@ async fn the_course_confirms_completion_once_every_requirement_is_met() {
         paper_input("Second study", Some("10.1000/two"), false),
     )
     .await;
+    // I.3(2): the research years 2021-2025 are over and not reported.
+    let (_, json) = app.gql(Some(&inst), CONFIRM, json!({ "id": s.id })).await;
+    assert_error(&json, "CONFLICT", None);
+    assert!(
+        json["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ResearchEffort"),
+        "{json}"
+    );
+    for year in 2021..=2025 {
+        report_effort(&app, &s, year, 60).await;
+    }
     assert_eq!(trainee_of(&app, &s).await["phase"], "RESEARCH");
 
     // Another institution and the society may not confirm.
@@ -1344,16 +1435,161 @@ async fn the_course_confirms_completion_once_every_requirement_is_met() {
         )
         .await;
     assert_error(&json, "BAD_USER_INPUT", Some("on"));
-
-    let done = app
-        .data(
+    // Judged on the day given: before the papers were published, not met.
+    let (_, json) = app
+        .gql(
             Some(&inst),
             CONFIRM,
             json!({ "id": s.id, "on": "2026-04-01" }),
         )
         .await;
+    assert_error(&json, "CONFLICT", None);
+
+    let done = app.data(Some(&inst), CONFIRM, json!({ "id": s.id })).await;
     assert_eq!(done["confirmCompletion"]["phase"], "COMPLETED");
     assert_eq!(done["confirmCompletion"]["completion"]["complete"], true);
     let (_, json) = app.gql(Some(&inst), CONFIRM, json!({ "id": s.id })).await;
     assert_error(&json, "CONFLICT", None);
+}
+
+/// I.3: two clinical years first, research from year three with at least
+/// half the effort, and the two papers 「その後」. A trainee in clinical year
+/// one with two qualifying papers, a degree expected and a certification is
+/// not complete, and completion cannot be confirmed.
+#[tokio::test]
+async fn a_trainee_in_clinical_year_one_is_not_complete_i_3() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, 2026, RULES_2020).await;
+    let inst = app.institution(s.institution);
+    progress(
+        &app,
+        &inst,
+        &s,
+        json!({ "boardCertifiedOn": "2026-10-01", "degree": "EXPECTED" }),
+    )
+    .await;
+    for doi in ["10.1000/a", "10.1000/b"] {
+        let paper = record_paper(&app, &inst, &s, paper_input("A study", Some(doi), false)).await;
+        assert_eq!(paper["qualifies"], true);
+    }
+    let t = trainee_of(&app, &s).await;
+    assert_eq!(t["phase"], "CLINICAL");
+    assert_eq!(t["qualifyingPaperCount"], 0, "none in the research phase");
+    assert_eq!(t["completion"]["complete"], false);
+    assert_eq!(unmet(&t), ["TWO_QUALIFYING_PAPERS", "RESEARCH_EFFORT"]);
+    let (_, json) = app.gql(Some(&inst), CONFIRM, json!({ "id": s.id })).await;
+    assert_error(&json, "CONFLICT", None);
+    assert!(
+        trainee_row(&app, s.trainee)
+            .await
+            .completion_confirmed_on
+            .is_none()
+    );
+}
+
+// --- special circumstances and society agreement (III.1, III.3) -------------------
+
+const DECIDE_SPECIAL: &str = "mutation($id: ID!, $grant: Boolean!) {
+    decideSpecialCircumstances(traineeId: $id, grant: $grant) {
+        departure { specialCircumstances specialCircumstancesClaimed specialCircumstancesDecidedAt
+            quotaReduction { year courseSeats cancelledAt } } } }";
+
+/// III.3 「特段の理由の無い限り」: the institution that would lose the seats
+/// can only claim special circumstances; the seats are taken, in the next
+/// cycle still recruiting, until the board grants them.
+#[tokio::test]
+async fn special_circumstances_are_the_boards_to_grant_iii_3() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, 2022, RULES_2020).await;
+    let open = app.insert_cycle(2027).await;
+    recruitment_cycle::Entity::update_many()
+        .col_expr(
+            recruitment_cycle::Column::Phase,
+            sea_orm::sea_query::Expr::value(CyclePhase::EarlyCallOpen),
+        )
+        .filter(recruitment_cycle::Column::Id.eq(open))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let inst = app.institution(s.institution);
+    let t = app
+        .data(
+            Some(&inst),
+            &departure_doc(),
+            json!({ "id": s.id, "input": departure_input("2026-09-30", true) }),
+        )
+        .await["recordDeparture"]
+        .clone();
+    let d = &t["departure"];
+    assert_eq!(
+        d["specialCircumstances"], false,
+        "claimed, not granted: {t}"
+    );
+    assert_eq!(
+        d["quotaReduction"]["year"], 2027,
+        "the 2027 call is still open"
+    );
+    assert_eq!(d["quotaReduction"]["courseSeats"], 1);
+
+    // The institution cannot grant them to itself.
+    let (_, json) = app
+        .gql(
+            Some(&inst),
+            DECIDE_SPECIAL,
+            json!({ "id": s.id, "grant": true }),
+        )
+        .await;
+    assert_error(&json, "FORBIDDEN", None);
+    let data = app
+        .data(
+            Some(&app.admin()),
+            DECIDE_SPECIAL,
+            json!({ "id": s.id, "grant": true }),
+        )
+        .await;
+    let d = &data["decideSpecialCircumstances"]["departure"];
+    assert_eq!(d["specialCircumstances"], true);
+    assert_eq!(d["specialCircumstancesClaimed"], true);
+    assert!(d["specialCircumstancesDecidedAt"].is_string(), "{data}");
+    assert!(d["quotaReduction"]["cancelledAt"].is_string(), "{data}");
+    let (_, json) = app
+        .gql(
+            Some(&app.admin()),
+            DECIDE_SPECIAL,
+            json!({ "id": s.id, "grant": true }),
+        )
+        .await;
+    assert_error(&json, "CONFLICT", None);
+}
+
+/// III.1: a society that refuses an extension ends it.
+#[tokio::test]
+async fn a_society_refusing_an_extension_rejects_it_iii_1() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, 2022, RULES_2020).await;
+    let inst = app.institution(s.institution);
+    let requested = request_extension(&app, &inst, &s, "OTHER", 6, Some("事情により")).await;
+    let data = app
+        .data(
+            Some(&app.society(FieldCode::InternalMedicine)),
+            AGREE_EXTENSION,
+            json!({ "id": requested["id"], "agree": false, "note": "理由が不十分" }),
+        )
+        .await;
+    let refused = &data["agreeExtension"];
+    assert_eq!(refused["status"], "REJECTED");
+    assert_eq!(refused["societyAgreed"], false);
+    assert_eq!(refused["note"], "事情により\nsociety: 理由が不十分");
+    let (_, json) = app
+        .gql(
+            Some(&app.admin()),
+            DECIDE_EXTENSION,
+            json!({ "id": requested["id"], "approve": true }),
+        )
+        .await;
+    assert_error(&json, "CONFLICT", None);
+    assert_eq!(
+        trainee_of(&app, &s).await["plannedCompletionOn"],
+        "2029-04-01"
+    );
 }
