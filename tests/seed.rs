@@ -159,3 +159,190 @@ async fn refuses_a_scale_out_of_range() {
     assert!(seed_demo(&db, f64::NAN, SEED).await.is_err());
     assert!(seed_demo(&db, 1_000.0, SEED).await.is_err());
 }
+
+/// `seed-demo` obeys the rules the API enforces (docs/guideline.md): what
+/// the board sees in the demo could have been made through the mutations.
+#[tokio::test]
+async fn the_demo_data_obeys_the_guideline() {
+    use chrono::NaiveDate;
+    use csc::domain::training::{self, CourseRules, EffortReport, PaperFacts, TraineeFacts};
+    use csc::entity::enums::{ApplicationStatus, CourseStatus, DecisionStatus, DegreeStatus};
+    use csc::entity::{
+        course_partner_site, departure, extension, institution_certification, paper,
+        quota_reduction, research_effort_report, sanction, society,
+    };
+    use std::collections::{BTreeMap, BTreeSet};
+
+    let mut cleanup = Cleanup(Vec::new());
+    let db = fresh(&mut cleanup).await;
+    seed_demo(&db, 0.01, SEED).await.expect("seed");
+    let courses = course::Entity::find().all(&db).await.unwrap();
+    let by_id: BTreeMap<i64, &course::Model> = courses.iter().map(|c| (c.id, c)).collect();
+    let societies: BTreeMap<i64, society::Model> = society::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+
+    // I.3(3): partners are certified in the course's field; I.3(1): insured.
+    let certified: BTreeSet<(i64, i64)> = institution_certification::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.institution_id, c.society_id))
+        .collect();
+    for site in course_partner_site::Entity::find().all(&db).await.unwrap() {
+        let course = by_id[&site.course_id];
+        assert!(
+            certified.contains(&(site.institution_id, course.society_id)),
+            "partner {} of course {} is not certified in its field",
+            site.institution_id,
+            course.id
+        );
+    }
+    assert!(courses.iter().all(|c| c.guarantee_social_insurance));
+
+    // II.3(2): no course in a year the institution lost.
+    for s in sanction::Entity::find().all(&db).await.unwrap() {
+        let later = courses.iter().filter(|c| {
+            c.responsible_institution_id == s.institution_id
+                && c.year > s.from_year
+                && c.year <= s.until_year
+        });
+        assert_eq!(later.count(), 0, "a course set while suspended: {s:?}");
+    }
+
+    // III.3 and I.2(2)④: adoptions within the seats left after cuts, each
+    // with the basis of its decision.
+    let reductions = quota_reduction::Entity::find().all(&db).await.unwrap();
+    let applications = application::Entity::find().all(&db).await.unwrap();
+    let mut seats: BTreeMap<(i64, i32), i64> = BTreeMap::new();
+    for c in courses
+        .iter()
+        .filter(|c| c.status != CourseStatus::Withdrawn)
+    {
+        *seats
+            .entry((c.responsible_institution_id, c.year))
+            .or_default() += i64::from(c.requested_capacity);
+    }
+    for r in reductions.iter().filter(|r| r.cancelled_at.is_none()) {
+        *seats.entry((r.institution_id, r.year)).or_default() -= i64::from(r.course_seats);
+    }
+    let mut adopted: BTreeMap<(i64, i32), i64> = BTreeMap::new();
+    for a in applications
+        .iter()
+        .filter(|a| a.status == ApplicationStatus::Adopted)
+    {
+        assert!(a.decision_basis.is_some(), "{a:?}");
+        let c = by_id[&a.course_id];
+        *adopted
+            .entry((c.responsible_institution_id, c.year))
+            .or_default() += 1;
+    }
+    for (key, n) in &adopted {
+        assert!(
+            *n <= seats[key],
+            "{key:?}: {n} adopted, {} seats",
+            seats[key]
+        );
+    }
+
+    // III.1: approved extensions were agreed by the society (the board is
+    // the society of 総合診療).
+    let trainees = trainee::Entity::find().all(&db).await.unwrap();
+    let trainee_course: BTreeMap<i64, i64> = trainees.iter().map(|t| (t.id, t.course_id)).collect();
+    let extensions = extension::Entity::find().all(&db).await.unwrap();
+    for e in extensions
+        .iter()
+        .filter(|e| e.status == DecisionStatus::Approved)
+    {
+        let society = &societies[&by_id[&trainee_course[&e.trainee_id]].society_id];
+        assert!(
+            society.operated_by_board || e.society_agreed == Some(true),
+            "{e:?}"
+        );
+    }
+
+    // III.3: a departure with special circumstances costs no seat.
+    for d in departure::Entity::find().all(&db).await.unwrap() {
+        if d.special_circumstances {
+            let lifted = d.quota_reduction_id.is_none_or(|id| {
+                reductions
+                    .iter()
+                    .any(|r| r.id == id && r.cancelled_at.is_some())
+            });
+            assert!(lifted, "{d:?}");
+        }
+    }
+
+    // I.3: a confirmed completion meets every requirement on its day.
+    let cycles: BTreeMap<i32, recruitment_cycle::Model> = recruitment_cycle::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.year, c))
+        .collect();
+    let papers = paper::Entity::find().all(&db).await.unwrap();
+    let efforts = research_effort_report::Entity::find()
+        .all(&db)
+        .await
+        .unwrap();
+    let mut confirmed = 0;
+    for t in trainees
+        .iter()
+        .filter(|t| t.completion_confirmed_on.is_some())
+    {
+        confirmed += 1;
+        let cycle = &cycles[&by_id[&t.course_id].year];
+        let own_papers: Vec<PaperFacts> = papers
+            .iter()
+            .filter(|p| p.trainee_id == t.id)
+            .map(|p| PaperFacts {
+                sci_indexed: p.sci_indexed,
+                first_author: p.first_author,
+                english: p.english,
+                case_report: p.case_report,
+                published_on: p.published_on,
+            })
+            .collect();
+        let own_efforts: Vec<EffortReport> = efforts
+            .iter()
+            .filter(|r| r.trainee_id == t.id)
+            .map(|r| EffortReport {
+                year: r.year,
+                percent: r.percent as u8,
+            })
+            .collect();
+        let facts = TraineeFacts {
+            started_on: t.started_on,
+            rules: CourseRules {
+                course_years: cycle.course_years as u32,
+                clinical_years: cycle.clinical_years as u32,
+                flexible_second_paper: cycle.flexible_second_paper,
+            },
+            approved_extension_months: training::approved_extension_months(
+                extensions
+                    .iter()
+                    .filter(|e| e.trainee_id == t.id)
+                    .map(|e| (e.status == DecisionStatus::Approved, e.months)),
+            ),
+            research_effort: &own_efforts,
+            board_certified_on: t.board_certified_on,
+            degree: match t.degree {
+                DegreeStatus::None => training::Degree::None,
+                DegreeStatus::Expected => training::Degree::Expected,
+                DegreeStatus::Obtained => training::Degree::Obtained,
+            },
+            papers: &own_papers,
+            departed_on: None,
+            completion_confirmed_on: t.completion_confirmed_on,
+        };
+        let on: NaiveDate = t.completion_confirmed_on.unwrap();
+        assert!(training::unmet(&facts, on).is_empty(), "{t:?}");
+    }
+    eprintln!("{confirmed} confirmed completions checked");
+}

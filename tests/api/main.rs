@@ -18,5 +18,6 @@ mod schema;
 mod societies;
 mod statements;
 mod subscriptions;
+mod traceability;
 mod training;
 mod visibility;

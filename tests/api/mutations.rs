@@ -104,6 +104,69 @@ async fn admin_creates_an_institution_and_it_is_audited() {
     assert_eq!(events[0]["targetId"], id);
 }
 
+/// I.3(3): partner sites are certified training facilities of each
+/// field's regular programs, so certification is kept per field. Without
+/// `certifiedFields` the flag certifies every field (docs/guideline.md).
+#[tokio::test]
+async fn an_institution_is_certified_per_field_i_3_3() {
+    let app = TestApp::spawn().await;
+    let fields = "id certifiedTrainingFacility certifiedFields";
+    let create = format!(
+        "mutation($input: CreateInstitutionInput!) {{ createInstitution(input: $input) {{ {fields} }} }}"
+    );
+    let admin = app.admin();
+    let mut input = institution_input();
+    let all = app
+        .data(Some(&admin), &create, json!({ "input": input.clone() }))
+        .await;
+    assert_eq!(
+        all["createInstitution"]["certifiedFields"]
+            .as_array()
+            .unwrap()
+            .len(),
+        19
+    );
+
+    input["name"] = json!("市立病院");
+    input["kind"] = json!("PUBLIC_HOSPITAL");
+    input["certifiedFields"] = json!(["SURGERY", "INTERNAL_MEDICINE", "SURGERY"]);
+    let some = app
+        .data(Some(&admin), &create, json!({ "input": input.clone() }))
+        .await;
+    assert_eq!(
+        some["createInstitution"]["certifiedFields"],
+        json!(["INTERNAL_MEDICINE", "SURGERY"]),
+        "distinct, in the official order"
+    );
+    let id = some["createInstitution"]["id"].as_str().unwrap().to_owned();
+
+    input["certifiedTrainingFacility"] = json!(false);
+    let (_, json) = app
+        .gql(Some(&admin), &create, json!({ "input": input }))
+        .await;
+    assert_error(&json, "BAD_USER_INPUT", Some("input.certifiedFields"));
+    assert_eq!(institutions_total(&app).await, 2);
+
+    let set = format!(
+        "mutation($id: ID!, $f: [FieldCode!]!) {{ setCertifiedFields(institutionId: $id, fields: $f) {{ {fields} }} }}"
+    );
+    let (_, json) = app
+        .gql(
+            Some(&app.society(FieldCode::Surgery)),
+            &set,
+            json!({ "id": id, "f": ["PEDIATRICS"] }),
+        )
+        .await;
+    assert_error(&json, "FORBIDDEN", None);
+    let none = app
+        .data(Some(&admin), &set, json!({ "id": id, "f": [] }))
+        .await;
+    assert_eq!(
+        none["setCertifiedFields"],
+        json!({ "id": id, "certifiedTrainingFacility": false, "certifiedFields": [] })
+    );
+}
+
 #[tokio::test]
 async fn society_may_not_create_an_institution() {
     let app = TestApp::spawn().await;
