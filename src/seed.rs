@@ -2555,23 +2555,14 @@ impl Generator<'_> {
                 .papers
                 .iter()
                 .filter(|p| p.trainee_id == row.id)
-                .map(|p| PaperFacts {
-                    sci_indexed: p.sci_indexed,
-                    first_author: p.first_author,
-                    english: p.english,
-                    case_report: p.case_report,
-                    published_on: p.published_on,
-                })
+                .map(PaperFacts::from)
                 .collect();
             let efforts: Vec<EffortReport> = self
                 .plan
                 .effort_reports
                 .iter()
                 .filter(|r| r.trainee_id == row.id)
-                .map(|r| EffortReport {
-                    year: r.year,
-                    percent: r.percent as u8,
-                })
+                .map(EffortReport::from)
                 .collect();
             let approved = training_rules::approved_extension_months(
                 self.plan
@@ -2580,22 +2571,13 @@ impl Generator<'_> {
                     .filter(|e| e.trainee_id == row.id)
                     .map(|e| (e.status == DecisionStatus::Approved, e.months)),
             );
-            let cycle = self.cycle_of(row.started_on.year());
             let facts = TraineeFacts {
                 started_on: row.started_on,
-                rules: training_rules::CourseRules {
-                    course_years: cycle.course_years as u32,
-                    clinical_years: cycle.clinical_years as u32,
-                    flexible_second_paper: cycle.flexible_second_paper,
-                },
+                rules: self.cycle_of(row.started_on.year()).into(),
                 approved_extension_months: approved,
                 research_effort: &efforts,
                 board_certified_on: row.board_certified_on,
-                degree: match row.degree {
-                    DegreeStatus::None => training_rules::Degree::None,
-                    DegreeStatus::Expected => training_rules::Degree::Expected,
-                    DegreeStatus::Obtained => training_rules::Degree::Obtained,
-                },
+                degree: row.degree.into(),
                 papers: &papers,
                 departed_on: None,
                 completion_confirmed_on: None,

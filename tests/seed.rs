@@ -166,7 +166,7 @@ async fn refuses_a_scale_out_of_range() {
 async fn the_demo_data_obeys_the_guideline() {
     use chrono::NaiveDate;
     use csc::domain::training::{self, CourseRules, EffortReport, PaperFacts, TraineeFacts};
-    use csc::entity::enums::{ApplicationStatus, CourseStatus, DecisionStatus, DegreeStatus};
+    use csc::entity::enums::{ApplicationStatus, CourseStatus, DecisionStatus};
     use csc::entity::{
         course_partner_site, departure, extension, institution_certification, paper,
         quota_reduction, research_effort_report, sanction, society,
@@ -301,29 +301,16 @@ async fn the_demo_data_obeys_the_guideline() {
         let own_papers: Vec<PaperFacts> = papers
             .iter()
             .filter(|p| p.trainee_id == t.id)
-            .map(|p| PaperFacts {
-                sci_indexed: p.sci_indexed,
-                first_author: p.first_author,
-                english: p.english,
-                case_report: p.case_report,
-                published_on: p.published_on,
-            })
+            .map(PaperFacts::from)
             .collect();
         let own_efforts: Vec<EffortReport> = efforts
             .iter()
             .filter(|r| r.trainee_id == t.id)
-            .map(|r| EffortReport {
-                year: r.year,
-                percent: r.percent as u8,
-            })
+            .map(EffortReport::from)
             .collect();
         let facts = TraineeFacts {
             started_on: t.started_on,
-            rules: CourseRules {
-                course_years: cycle.course_years as u32,
-                clinical_years: cycle.clinical_years as u32,
-                flexible_second_paper: cycle.flexible_second_paper,
-            },
+            rules: CourseRules::from(cycle),
             approved_extension_months: training::approved_extension_months(
                 extensions
                     .iter()
@@ -332,11 +319,7 @@ async fn the_demo_data_obeys_the_guideline() {
             ),
             research_effort: &own_efforts,
             board_certified_on: t.board_certified_on,
-            degree: match t.degree {
-                DegreeStatus::None => training::Degree::None,
-                DegreeStatus::Expected => training::Degree::Expected,
-                DegreeStatus::Obtained => training::Degree::Obtained,
-            },
+            degree: t.degree.into(),
             papers: &own_papers,
             departed_on: None,
             completion_confirmed_on: t.completion_confirmed_on,

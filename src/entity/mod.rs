@@ -11,6 +11,7 @@ pub mod course_partner_site;
 pub mod departure;
 pub mod enums;
 pub mod extension;
+pub mod facts;
 pub mod field_quota;
 pub mod general_application;
 pub mod guidance;

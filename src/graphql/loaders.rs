@@ -28,7 +28,6 @@
 
 use super::application::join_course;
 use super::pagination::{Page, PageArgs, TotalCount, count_by_parent, fetch_pages_by_parent};
-use super::trainee::rules_of;
 use super::visibility;
 use crate::auth::Viewer;
 use crate::domain::eligibility::course_start;
@@ -971,7 +970,7 @@ impl Loader<RulesOf> for Db {
         for row in rows {
             let course_id: i64 = row.try_get("", "rules_course_id")?;
             let cycle = recruitment_cycle::Model::from_query_result(&row, "")?;
-            out.insert(RulesOf(course_id), rules_of(&cycle));
+            out.insert(RulesOf(course_id), CourseRules::from(&cycle));
         }
         Ok(out)
     }

@@ -70,7 +70,7 @@ impl Record {
             }
             None => None,
         };
-        let rules = cycle.map_or(CourseRules::GUIDELINE_2020, |c| rules_of(&c));
+        let rules = cycle.map_or(CourseRules::GUIDELINE_2020, |c| CourseRules::from(&c));
         Ok(Self {
             rules,
             papers: paper::Entity::find()
@@ -142,11 +142,7 @@ impl Record {
             approved_extension_months: self.approved_months(),
             research_effort: efforts,
             board_certified_on: row.board_certified_on,
-            degree: match row.degree {
-                DegreeStatus::None => training::Degree::None,
-                DegreeStatus::Expected => training::Degree::Expected,
-                DegreeStatus::Obtained => training::Degree::Obtained,
-            },
+            degree: row.degree.into(),
             papers,
             departed_on: self.departure.as_ref().map(|d| d.departed_on),
             completion_confirmed_on: row.completion_confirmed_on,
@@ -156,8 +152,8 @@ impl Record {
     /// The papers and research effort as the rules read them.
     fn converted(&self) -> (Vec<PaperFacts>, Vec<EffortReport>) {
         (
-            self.papers.iter().map(paper_facts).collect(),
-            self.efforts.iter().map(effort_report).collect(),
+            self.papers.iter().map(PaperFacts::from).collect(),
+            self.efforts.iter().map(EffortReport::from).collect(),
         )
     }
 }
@@ -186,32 +182,6 @@ pub async fn unmet_on(
     let record = Record::load(conn, row).await?;
     let converted = record.converted();
     Ok(training::unmet(&record.facts(row, &converted), today))
-}
-
-/// The rules of the intake year a cycle recruits for.
-pub fn rules_of(cycle: &recruitment_cycle::Model) -> CourseRules {
-    CourseRules {
-        course_years: cycle.course_years.max(1) as u32,
-        clinical_years: cycle.clinical_years.max(1) as u32,
-        flexible_second_paper: cycle.flexible_second_paper,
-    }
-}
-
-pub fn paper_facts(p: &paper::Model) -> PaperFacts {
-    PaperFacts {
-        sci_indexed: p.sci_indexed,
-        first_author: p.first_author,
-        english: p.english,
-        case_report: p.case_report,
-        published_on: p.published_on,
-    }
-}
-
-pub fn effort_report(r: &research_effort_report::Model) -> EffortReport {
-    EffortReport {
-        year: r.year,
-        percent: r.percent.clamp(0, 100) as u8,
-    }
 }
 
 impl Trainee {
@@ -448,7 +418,7 @@ impl Paper {
     }
     /// counts toward the two required papers: SCI-indexed, English, first author, not a case report
     async fn qualifies(&self) -> bool {
-        training::paper_qualifies(&paper_facts(&self.0))
+        training::paper_qualifies(&PaperFacts::from(&self.0))
     }
 }
 

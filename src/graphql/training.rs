@@ -19,7 +19,7 @@ use super::context::{db, today, viewer};
 use super::guards::{calendar, parse_id, require_field_scope, society_by_id};
 use super::ids;
 use super::scalars::Date;
-use super::trainee::{Extension, Paper, StudyAbroad, Trainee, paper_facts, rules_of};
+use super::trainee::{Extension, Paper, StudyAbroad, Trainee};
 use crate::auth::Viewer;
 use crate::db::begin_write;
 use crate::domain::cycle::training_year;
@@ -329,7 +329,7 @@ impl Locked {
             .filter(recruitment_cycle::Column::Year.eq(self.course.year))
             .one(txn)
             .await?;
-        Ok(cycle.map_or(CourseRules::GUIDELINE_2020, |c| rules_of(&c)))
+        Ok(cycle.map_or(CourseRules::GUIDELINE_2020, |c| CourseRules::from(&c)))
     }
 
     fn target(&self) -> ID {
@@ -594,7 +594,7 @@ async fn record_paper(
     }
     .insert(&txn)
     .await?;
-    let qualifies = training::paper_qualifies(&paper_facts(&row));
+    let qualifies = training::paper_qualifies(&training::PaperFacts::from(&row));
     audit::record(
         &txn,
         viewer,
