@@ -151,7 +151,9 @@ pub fn build_router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/schema.graphql", get(schema_sdl))
         .route("/metrics", get(metrics))
-        .merge(crate::graphiql::routes(policy.dev))
+        .merge(crate::graphiql::routes(
+            policy.dev && state.keys.can_issue(),
+        ))
         .with_state(state)
         // gzip or br when the client accepts it; level 4 keeps brotli (11 by
         // default) cheap enough for dynamic JSON (bench/README.md).

@@ -27,10 +27,11 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 
 const TEMPLATE: &str = include_str!("page.html");
 
-/// The asset routes; with `dev`, the "Sign in as" tokens too.
-pub fn routes(dev: bool) -> Router<AppState> {
+/// The asset routes; with `sign_in` (`serve --dev`, and keys that can sign),
+/// the "Sign in as" tokens too.
+pub fn routes(sign_in: bool) -> Router<AppState> {
     let router = Router::new().route("/graphiql/{hash}/{name}", get(assets::serve));
-    if dev {
+    if sign_in {
         router.route(sign_in::PATH, get(sign_in::identities))
     } else {
         router
@@ -39,6 +40,7 @@ pub fn routes(dev: bool) -> Router<AppState> {
 
 /// `GET /graphql` in a browser: the GraphiQL page.
 pub fn page(state: &AppState) -> Response {
+    // With an identity provider's public key the service mints no tokens.
     let dev = state.policy.dev && state.keys.can_issue();
     let settings = json!({
         "endpoint": "/graphql",

@@ -228,6 +228,26 @@ async fn sign_in_is_offered_with_dev_only() {
 }
 
 #[tokio::test]
+async fn no_sign_in_when_tokens_come_from_an_identity_provider() {
+    let app = TestApp::spawn().await;
+    // A test-only Ed25519 public key (`openssl genpkey -algorithm ed25519`).
+    let pem = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAhoGJ/XXEv/RJkYAgU2Jk5wgGUC/MATIWZ29K+co0Kf8=\n-----END PUBLIC KEY-----\n";
+    let keys = csc::auth::TokenKeys::from_public_key_pem(pem.as_bytes(), ISSUER, AUDIENCE).unwrap();
+    let clock = Clock {
+        fixed_today: Some(today()),
+    };
+    let state = AppState::new(app.db.clone(), keys, clock)
+        .await
+        .unwrap()
+        .with_policy(dev());
+    let router = build_router(state);
+    let (status, _, _) = get(&router, "/graphiql/dev/sign-in", "127.0.0.1:8080").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, html) = page(&router).await;
+    assert_eq!(settings(&html)["signIn"], Value::Null);
+}
+
+#[tokio::test]
 async fn sign_in_mints_a_working_token_for_each_role_in_the_data() {
     let app = TestApp::spawn().await;
     let router = router_with(&app, dev()).await;
