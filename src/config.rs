@@ -54,14 +54,32 @@ pub struct HttpConfig {
     pub graphql_concurrency: Option<usize>,
 }
 
-/// Log output.
+/// Log output and trace export; valid for every command, before or after
+/// its name (`csc serve --log-format json`, `csc --log-format json serve`).
 #[derive(clap::Args, Clone, Debug)]
 pub struct LogConfig {
     /// `text` for people, `json` for log collectors. Env: `LOG_FORMAT`.
-    /// The filter comes from `RUST_LOG` (default `info,sqlx=warn`).
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+    /// Which logs to write, as `tracing` filter directives (`debug`,
+    /// `info,csc=debug`). Env: `RUST_LOG`.
+    #[arg(
+        long,
+        env = "RUST_LOG",
+        default_value = DEFAULT_LOG_FILTER,
+        value_parser = crate::telemetry::parse_filter,
+        global = true
+    )]
+    pub log_filter: String,
+    /// Export the request spans over OTLP/HTTP to this collector, e.g.
+    /// `http://127.0.0.1:4318`; the standard `OTEL_*` variables apply.
+    /// Env: `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
+    pub otlp_endpoint: Option<String>,
 }
+
+/// sqlx and SeaORM log every statement at INFO: WARN unless asked.
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,sea_orm=warn";
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {

@@ -65,7 +65,7 @@ fn request_id_of(headers: &HeaderMap) -> &str {
 /// mutation; without `query` it serves GraphiQL to a browser.
 pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let Some(query_string) = uri.query().filter(|q| q.contains("query=")) else {
-        return crate::startup::graphiql().await.into_response();
+        return crate::graphiql::page(&state);
     };
     match async_graphql::http::parse_query_string(query_string) {
         Ok(request) => run(state, headers, request, Method::GET).await,

@@ -55,7 +55,8 @@ struct Cli {
 enum Command {
     /// Run pending migrations, then serve GraphQL (GraphiQL at GET /graphql).
     Serve {
-        /// Generate and print a throwaway signing secret when none is configured.
+        /// Generate and print a throwaway signing secret when none is configured,
+        /// and offer "Sign in as" (tokens the server mints) in GraphiQL.
         #[arg(long, conflicts_with = "production")]
         dev: bool,
         /// Refuse unsafe settings and hide the schema from anonymous callers.
@@ -89,7 +90,8 @@ enum Command {
         #[command(flatten)]
         database: DatabaseConfig,
     },
-    /// Fill an empty, migrated database with realistic, deterministic demo
+    /// Apply pending migrations, then fill the database (which must hold no
+    /// courses, cycles or applicants yet) with realistic, deterministic demo
     /// data: national scale at --scale 1, a small demo at the default 0.01.
     SeedDemo {
         /// Fraction of the national scale (1: about 1,500 institutions and
@@ -115,8 +117,8 @@ enum Command {
         #[arg(long, value_enum)]
         role: RoleArg,
         /// The field of a SOCIETY token, e.g. INTERNAL_MEDICINE.
-        #[arg(long)]
-        society: Option<String>,
+        #[arg(long, value_parser = parse_field_code)]
+        society: Option<FieldCode>,
         /// The institution of an INSTITUTION token: its ID as GraphQL shows it, or its number.
         #[arg(long)]
         institution: Option<String>,
@@ -197,7 +199,7 @@ async fn run(command: Command) -> Result<(), String> {
             if production {
                 check_production(&database, today)?;
             }
-            let policy = http_policy(&http, production)?;
+            let policy = http_policy(&http, production, dev)?;
             let (keys, generated) =
                 TokenKeys::from_config(&auth, dev).map_err(|e| e.to_string())?;
             let conn = db::connect(&database)
@@ -207,7 +209,7 @@ async fn run(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("migrations: {e}"))?;
             if let Some(secret) = generated {
-                print_dev_hint(&keys, &secret, &auth);
+                print_dev_hint(&keys, &secret, &auth, http.bind);
             }
             let state = AppState::new(conn, keys, Clock { fixed_today: today })
                 .await
@@ -303,15 +305,13 @@ async fn run(command: Command) -> Result<(), String> {
 /// Checks that each role carries exactly the scope it needs.
 fn grant(
     role: Role,
-    society: Option<String>,
+    society: Option<FieldCode>,
     institution: Option<String>,
     sub: Option<String>,
 ) -> Result<Grant, String> {
     use sea_orm::ActiveEnum;
     let society = match (role, society) {
-        (Role::Society, Some(code)) => Some(
-            FieldCode::try_from_value(&code).map_err(|_| format!("unknown field code {code}"))?,
-        ),
+        (Role::Society, Some(code)) => Some(code),
         (Role::Society, None) => return Err("a SOCIETY token needs --society FIELD_CODE".into()),
         (_, Some(_)) => return Err("--society goes with --role SOCIETY only".into()),
         (_, None) => None,
@@ -337,7 +337,19 @@ fn grant(
     })
 }
 
-fn print_dev_hint(keys: &TokenKeys, secret: &str, auth: &AuthConfig) {
+/// `--society`: one of the 19 field codes; an unknown one is answered with the list.
+fn parse_field_code(code: &str) -> Result<FieldCode, String> {
+    use sea_orm::{ActiveEnum, Iterable};
+    FieldCode::try_from_value(&code.to_owned()).map_err(|_| {
+        let codes: Vec<String> = FieldCode::iter().map(|c| c.to_value()).collect();
+        format!("unknown field code; the codes are {}", codes.join(", "))
+    })
+}
+
+/// What `serve --dev` prints on standard error: the throwaway secret, how to
+/// issue more tokens with the command that works here (`cargo run -- token`
+/// under cargo), and an ADMIN token as GraphiQL's Headers pane takes it.
+fn print_dev_hint(keys: &TokenKeys, secret: &str, auth: &AuthConfig, bind: std::net::SocketAddr) {
     let admin = keys.issue(
         &Grant {
             subject: "dev-admin".into(),
@@ -347,11 +359,23 @@ fn print_dev_hint(keys: &TokenKeys, secret: &str, auth: &AuthConfig) {
         },
         8 * 3600,
     );
+    let mut env = format!("JWT_SECRET={secret}");
+    if auth.jwt_issuer != "csc" {
+        env.push_str(&format!(" JWT_ISSUER={}", auth.jwt_issuer));
+    }
+    if auth.jwt_audience != "csc-api" {
+        env.push_str(&format!(" JWT_AUDIENCE={}", auth.jwt_audience));
+    }
+    let csc = csc::invocation::csc_command();
+    let mut page = bind;
+    if page.ip().is_unspecified() {
+        page.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
     eprintln!(
-        "\n--dev: throwaway signing secret (tokens die with this process):\n  JWT_SECRET={secret}\n\
-         Issue tokens with: JWT_SECRET={secret} JWT_ISSUER={} JWT_AUDIENCE={} csc token --role ADMIN\n\
-         An ADMIN token for GraphiQL (Headers: {{\"Authorization\": \"Bearer …\"}}):\n  {admin}\n",
-        auth.jwt_issuer, auth.jwt_audience
+        "\n--dev: a throwaway signing secret (tokens die with this process):\n  JWT_SECRET={secret}\n\
+         GraphiQL: http://{page}/graphql (\"Sign in as\", top right, fills the Authorization header)\n\
+         More tokens, from another terminal in this folder:\n  {env} {csc} token --role SOCIETY --society INTERNAL_MEDICINE\n\
+         An ADMIN token, ready to paste into GraphiQL's Headers pane:\n  {{\"Authorization\": \"Bearer {admin}\"}}\n"
     );
 }
 
@@ -367,7 +391,7 @@ fn check_production(database: &DatabaseConfig, today: Option<NaiveDate>) -> Resu
     Ok(())
 }
 
-fn http_policy(http: &HttpConfig, production: bool) -> Result<HttpPolicy, String> {
+fn http_policy(http: &HttpConfig, production: bool, dev: bool) -> Result<HttpPolicy, String> {
     let cors_origins = http
         .cors_allowed_origins
         .iter()
@@ -381,6 +405,7 @@ fn http_policy(http: &HttpConfig, production: bool) -> Result<HttpPolicy, String
         cors_origins,
         request_timeout: std::time::Duration::from_secs(http.request_timeout_secs.max(1)),
         production,
+        dev,
         max_concurrent_requests: http
             .graphql_concurrency
             .unwrap_or_else(HttpPolicy::default_concurrency)

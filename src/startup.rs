@@ -10,12 +10,11 @@ use crate::graphql::context::{Clock, SocietyCatalog};
 use crate::graphql::{CscSchema, Served, build_schema, sdl};
 use crate::handler;
 use crate::metrics::Metrics;
-use async_graphql::http::GraphiQLSource;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use std::sync::Arc;
@@ -41,6 +40,8 @@ pub struct HttpPolicy {
     pub request_timeout: Duration,
     /// `serve --production`: introspection is refused to anonymous callers.
     pub production: bool,
+    /// `serve --dev`: GraphiQL offers "Sign in as" with tokens the server mints.
+    pub dev: bool,
     /// GraphQL requests executed at once; the rest wait their turn.
     pub max_concurrent_requests: usize,
 }
@@ -60,6 +61,7 @@ impl Default for HttpPolicy {
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(10),
             production: false,
+            dev: false,
             max_concurrent_requests: Self::default_concurrency(),
         }
     }
@@ -149,6 +151,9 @@ pub fn build_router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/schema.graphql", get(schema_sdl))
         .route("/metrics", get(metrics))
+        .merge(crate::graphiql::routes(
+            policy.dev && state.keys.can_issue(),
+        ))
         .with_state(state)
         // gzip or br when the client accepts it; level 4 keeps brotli (11 by
         // default) cheap enough for dynamic JSON (bench/README.md).
@@ -181,45 +186,6 @@ pub fn build_router(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
 }
-
-/// GraphiQL (4.x, with its header editor), opened on example operations
-/// for each role and a note on where tokens come from.
-pub async fn graphiql() -> Html<String> {
-    let page = GraphiQLSource::build()
-        .endpoint("/graphql")
-        .title("臨床研究医コース API")
-        .finish();
-    let tabs = serde_json::json!(
-        GRAPHIQL_TABS
-            .iter()
-            .map(|(query, headers)| serde_json::json!({ "query": query, "headers": headers }))
-            .collect::<Vec<_>>()
-    );
-    let props = format!(
-        "React.createElement(GraphiQL, {{ defaultEditorToolsVisibility: \"headers\", defaultTabs: {tabs}, "
-    );
-    Html(page.replacen("React.createElement(GraphiQL, {", &props, 1))
-}
-
-/// The example operations GraphiQL opens with, and the headers each needs.
-const GRAPHIQL_TABS: &[(&str, &str)] = &[
-    (
-        "# Published courses: no token needed.\n# For another role, get a token with\n#   csc token --role ADMIN   (or SOCIETY --society FIELD, INSTITUTION --institution ID, APPLICANT --sub ID)\n# and put it in the Headers tab below.\nquery PublishedCourses {\n  courses(filter: { status: PUBLISHED }, first: 20) {\n    totalCount\n    nodes { id year title society { fieldNameJa } responsibleInstitution { name prefecture } requestedCapacity }\n  }\n}\n",
-        "{}",
-    ),
-    (
-        "# The board: a cycle's quotas and statistics (ADMIN token).\nquery CycleStatistics($year: Int = 2027) {\n  recruitmentCycle(year: $year) {\n    phase totalCapacity\n    fieldQuotas { society { fieldNameJa } participating applicants quota }\n    statistics { applicants adopted notAdopted fellBackToRegularProgram }\n  }\n}\n",
-        "{\"Authorization\": \"Bearer <csc token --role ADMIN>\"}",
-    ),
-    (
-        "# A society's review screen (SOCIETY token).\nquery ReviewApplications {\n  applications(first: 50, filter: { status: SUBMITTED }) {\n    totalCount\n    nodes { id status course { title } applicant { fullName university } generalApplication { programName status } }\n  }\n}\n",
-        "{\"Authorization\": \"Bearer <csc token --role SOCIETY --society INTERNAL_MEDICINE>\"}",
-    ),
-    (
-        "# A doctor's own record (APPLICANT token).\nquery Me {\n  viewer {\n    role\n    applicant { fullName applications { status outcome course { title } generalApplication { status } } trainee { phase plannedCompletionOn completion { complete unmet } } }\n  }\n}\n",
-        "{\"Authorization\": \"Bearer <csc token --role APPLICANT --sub doctor-0001>\"}",
-    ),
-];
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (

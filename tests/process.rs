@@ -807,3 +807,300 @@ fn the_url_of_another_database_keeps_host_and_options() {
     assert_eq!(with_database("postgres://u@db", "x"), "postgres://u@db/x");
     assert!(Path::new(env!("CARGO_BIN_EXE_csc")).exists());
 }
+
+// --- the first hour: the CLI, its help, the README and `serve --dev` ---------------------
+
+/// Runs `csc ARGS` with only `env` in its environment; (exit code, stdout, stderr).
+fn csc(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_csc"))
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run csc");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A setting as `csc serve --help` or the README's table names it.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Setting {
+    variable: String,
+    flag: String,
+    /// The literal default, or `None` when there is none (or it is computed).
+    default: Option<String>,
+}
+
+/// Every option of `csc serve --help` that reads an environment variable.
+fn settings_in_serve_help() -> Vec<Setting> {
+    let (code, help, stderr) = csc(&["serve", "--help"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let between = |text: &str, start: &str, end: &[char]| {
+        text.find(start).map(|at| {
+            let rest = &text[at + start.len()..];
+            rest[..rest.find(end).expect("a closing bracket")].to_owned()
+        })
+    };
+    let mut settings = Vec::new();
+    let mut flag = String::new();
+    for line in help.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("--") || trimmed.starts_with("-h,") {
+            flag = trimmed
+                .trim_start_matches("-h, ")
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_owned();
+        }
+        if let Some(variable) = between(line, "[env: ", &['=', ']']) {
+            settings.push(Setting {
+                variable,
+                flag: flag.clone(),
+                default: between(line, "[default: ", &[']']),
+            });
+        }
+    }
+    settings.sort();
+    settings
+}
+
+/// The rows of the README's configuration table.
+fn settings_in_readme() -> Vec<Setting> {
+    let readme = include_str!("../README.md");
+    let section = &readme[readme
+        .find("## Configuration")
+        .expect("a Configuration section")..];
+    let literal = |cell: &str| {
+        let cell = cell.trim();
+        (cell.starts_with('`') && cell.ends_with('`') && cell.matches('`').count() == 2)
+            .then(|| cell.trim_matches('`').to_owned())
+    };
+    let mut settings: Vec<Setting> = section
+        .lines()
+        .skip_while(|line| !line.starts_with("| variable |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.split(" | ").collect();
+            Setting {
+                variable: literal(cells[0].trim_start_matches('|')).expect("a variable"),
+                flag: literal(cells[1]).expect("a flag"),
+                default: literal(cells[2]),
+            }
+        })
+        .collect();
+    settings.sort();
+    settings
+}
+
+#[test]
+fn the_readme_lists_the_settings_of_serve_help_with_the_same_defaults() {
+    let help = settings_in_serve_help();
+    let readme = settings_in_readme();
+    for variable in [
+        "LOG_FORMAT",
+        "RUST_LOG",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "DATABASE_URL",
+    ] {
+        assert!(
+            help.iter().any(|s| s.variable == variable),
+            "{variable} is not in csc serve --help"
+        );
+    }
+    assert_eq!(
+        readme, help,
+        "README.md's configuration table (left) and csc serve --help (right) disagree"
+    );
+}
+
+#[test]
+fn logging_options_work_after_the_command_and_a_bad_filter_is_refused() {
+    for args in [
+        ["schema", "--log-format", "json"],
+        ["--log-format", "json", "schema"],
+    ] {
+        let (code, sdl, stderr) = csc(&args, &[]);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(sdl.contains("type Query"), "{args:?}");
+    }
+    let (code, _, stderr) = csc(&["serve", "--log-format", "yaml"], &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("possible values: text, json"), "{stderr}");
+    let (code, _, stderr) = csc(&["schema"], &[("RUST_LOG", "info,[[")]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("RUST_LOG"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_society_code_is_answered_with_the_valid_codes() {
+    let (code, stdout, stderr) = csc(
+        &["token", "--role", "SOCIETY", "--society", "INTERNAL"],
+        &[("JWT_SECRET", SECRET)],
+    );
+    assert_eq!(code, 2, "{stdout}");
+    for valid in ["INTERNAL_MEDICINE", "PEDIATRICS", "GENERAL_PRACTICE"] {
+        assert!(stderr.contains(valid), "{valid} missing from: {stderr}");
+    }
+    let (code, token, stderr) = csc(
+        &[
+            "token",
+            "--role",
+            "SOCIETY",
+            "--society",
+            "INTERNAL_MEDICINE",
+        ],
+        &[("JWT_SECRET", SECRET)],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(token.trim().split('.').count(), 3);
+}
+
+#[test]
+fn seed_demo_help_says_it_migrates() {
+    let (code, help, _) = csc(&["seed-demo", "--help"], &[]);
+    assert_eq!(code, 0);
+    assert!(help.contains("Apply pending migrations"), "{help}");
+    assert!(!help.contains("migrated database"), "{help}");
+}
+
+/// `csc serve --dev` with no secret, `env` only, on a free port; its
+/// standard error once it printed the hint, and the port.
+async fn serve_dev(db: &TestDatabase, env: &[(&str, &str)]) -> (Child, u16, String) {
+    let port = free_port();
+    let log = db.dir.join(format!("dev-{port}.log"));
+    let allowlist = db.dir.join("operations.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_csc"))
+        .args(["serve", "--dev"])
+        .current_dir(&db.dir)
+        .env_clear()
+        .envs(env.iter().copied())
+        .env("DATABASE_URL", &db.url)
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .env("OPERATIONS_ALLOWLIST", &allowlist)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(&log).expect("a log")))
+        .spawn()
+        .expect("start csc serve --dev");
+    let mut child = child;
+    let deadline = Instant::now() + PATIENCE;
+    while Instant::now() < deadline {
+        let printed = std::fs::read_to_string(&log).unwrap_or_default();
+        let ready =
+            matches!(http(port, "GET", "/readyz", &[], b"").await, Ok(r) if r.status == 200);
+        if printed.contains("Authorization") && ready {
+            return (child, port, printed);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("csc serve --dev exited with {status}:\n{printed}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!(
+        "csc serve --dev printed no hint or was not ready:\n{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+}
+
+/// `Viewer.role` for a raw `Authorization` value.
+async fn role_of(port: u16, authorization: &str) -> Value {
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Authorization", authorization),
+    ];
+    let response = http(
+        port,
+        "POST",
+        "/graphql",
+        &headers,
+        &graphql_body("{ viewer { role } }", json!({})),
+    )
+    .await
+    .expect("POST /graphql");
+    response.json()["data"]["viewer"]["role"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_dev_prints_commands_that_work_and_offers_sign_in() {
+    let db = TestDatabase::create().await;
+    // Installed (or started by its path): the hint names the binary.
+    let (mut child, port, hint) = serve_dev(&db, &[]).await;
+    let command = hint
+        .lines()
+        .find(|line| line.contains(" token --role SOCIETY"))
+        .unwrap_or_else(|| panic!("no token command in:\n{hint}"))
+        .trim()
+        .to_owned();
+    assert!(
+        command.contains(&format!("{} token", env!("CARGO_BIN_EXE_csc"))),
+        "{command}"
+    );
+    let issued = Command::new("sh")
+        .args(["-c", &command])
+        .env_clear()
+        .output()
+        .expect("run the printed command");
+    assert!(issued.status.success(), "{command}: {issued:?}");
+    let token = String::from_utf8(issued.stdout).unwrap();
+    let society = role_of(port, &format!("Bearer {}", token.trim())).await;
+    // The header line pastes as it is into GraphiQL's Headers pane.
+    let header_line = hint
+        .lines()
+        .find(|line| line.trim_start().starts_with("{\"Authorization\""))
+        .unwrap_or_else(|| panic!("no header in:\n{hint}"));
+    let headers: Value = serde_json::from_str(header_line.trim()).expect("the header is JSON");
+    let admin = role_of(port, headers["Authorization"].as_str().unwrap()).await;
+    let sign_in = http(port, "GET", "/graphiql/dev/sign-in", &[], b"").await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(society, "SOCIETY", "{hint}");
+    assert_eq!(admin, "ADMIN", "{hint}");
+    let sign_in = sign_in.expect("GET /graphiql/dev/sign-in");
+    assert_eq!(sign_in.status, 200, "{}", sign_in.body);
+    assert_eq!(sign_in.json()[0]["role"], "ADMIN");
+
+    // Under `cargo run` (which sets these two): the hint says `cargo run --`.
+    let (mut child, _, hint) = serve_dev(
+        &db,
+        &[
+            ("CARGO_PKG_NAME", "csc"),
+            ("CARGO_MANIFEST_DIR", "/src/csc"),
+        ],
+    )
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let expected = if cfg!(debug_assertions) {
+        "cargo run -- token --role SOCIETY"
+    } else {
+        "cargo run --release -- token --role SOCIETY"
+    };
+    assert!(hint.contains(expected), "{hint}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_without_dev_has_no_sign_in() {
+    let db = TestDatabase::create().await;
+    let server = Server::start(&db).await;
+    let sign_in = http(server.port, "GET", "/graphiql/dev/sign-in", &[], b"")
+        .await
+        .expect("GET /graphiql/dev/sign-in");
+    assert_eq!(sign_in.status, 404);
+    let page = http(server.port, "GET", "/graphql", &[], b"")
+        .await
+        .expect("GET /graphql");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("\"signIn\":null"), "{}", page.body);
+    // --dev and --production never go together.
+    let (code, _, stderr) = csc(&["serve", "--dev", "--production"], &[]);
+    assert_eq!(code, 2, "{stderr}");
+}

@@ -6,6 +6,7 @@ mod authorization;
 mod concurrency;
 mod course_setup;
 mod examples;
+mod graphiql;
 mod hardening;
 mod helpers;
 mod mutations;
