@@ -284,6 +284,11 @@ pub async fn viewer_from_claims(
             let code = claims.society.as_deref().unwrap_or_default();
             let field = FieldCode::try_from_value(&code.to_owned())
                 .map_err(|_| AppError::Unauthenticated)?;
+            // GENERAL_PRACTICE has no society: the board acts as one
+            // (guideline II.1), so no token may speak for it.
+            if field == FieldCode::GeneralPractice {
+                return Err(AppError::Unauthenticated);
+            }
             // From the catalog loaded at start: no statement per request.
             let society = societies.by_code(field).ok_or(AppError::Unauthenticated)?;
             viewer.society = Some(field);
