@@ -5,18 +5,22 @@
 use crate::auth;
 use crate::compression::Coding;
 use crate::error::{AppError, ErrorCode};
+use crate::field_order::{self, Ordered};
 use crate::graphql::audit::{self, PersonalDataReads};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::{RequestId, map_errors};
 use crate::idempotency::{self, Claim};
 use crate::startup::{AppState, REQUEST_ID};
-use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection,
+};
 use async_graphql_axum::GraphQLRequest;
 use async_graphql_axum::rejection::GraphQLRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -199,7 +203,7 @@ async fn run(
         let ext = err.extensions.get_or_insert_with(Default::default);
         ext.set("requestId", request_id.as_str());
     }
-    let Ok(body) = Body::encode(&response) else {
+    let Ok(body) = Body::encode(&response, &operation) else {
         tracing::error!(request_id, "could not serialize a response");
         if let Some(id) = claim {
             settle(&state, id, None).await;
@@ -281,23 +285,45 @@ struct Body {
 }
 
 impl Body {
-    /// Straight to bytes, in the query's field order: this is the hot path.
-    /// A request error has no `data` key (GraphQL over HTTP).
-    fn encode(response: &async_graphql::Response) -> serde_json::Result<Self> {
+    /// Straight to bytes, in the query's field order (`crate::field_order`):
+    /// this is the hot path. A request error has no `data` key (GraphQL over
+    /// HTTP).
+    fn encode(
+        response: &async_graphql::Response,
+        operation: &Operation,
+    ) -> serde_json::Result<Self> {
         /// The body of a request that failed before execution: errors only.
         #[derive(serde::Serialize)]
         struct ErrorsOnly<'a> {
             errors: &'a [async_graphql::ServerError],
         }
+        /// `async_graphql::Response` as it serializes itself, with `data`
+        /// in the selection's order.
+        #[derive(serde::Serialize)]
+        struct Executed<'a> {
+            data: Ordered<'a>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            extensions: &'a BTreeMap<String, async_graphql::Value>,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            errors: &'a [async_graphql::ServerError],
+        }
         let request_error = !response.errors.is_empty()
             && response.data == async_graphql::Value::Null
             && response.errors.iter().all(|e| e.path.is_empty());
-        let bytes = if request_error {
-            serde_json::to_vec(&ErrorsOnly {
+        let selection = operation.document.as_ref().and_then(|document| {
+            field_order::operation_selection(document, operation.name.as_deref())
+                .map(|selection| (document, selection))
+        });
+        let bytes = match selection {
+            _ if request_error => serde_json::to_vec(&ErrorsOnly {
                 errors: &response.errors,
-            })?
-        } else {
-            serde_json::to_vec(response)?
+            })?,
+            Some((document, selection)) => serde_json::to_vec(&Executed {
+                data: Ordered::new(&response.data, document, selection),
+                extensions: &response.extensions,
+                errors: &response.errors,
+            })?,
+            None => serde_json::to_vec(response)?,
         };
         Ok(Self {
             bytes,
@@ -381,6 +407,11 @@ struct Operation {
     /// Every root field is `__schema`, `__type` or `__typename`: GraphiQL's
     /// schema fetch, exempt from the query limits.
     introspection_only: bool,
+    /// The parsed document (execution takes the request's copy), for writing
+    /// the answer in its field order.
+    document: Option<ExecutableDocument>,
+    /// The operation that runs, when the document has several.
+    name: Option<String>,
 }
 
 /// Parses the request's document once: execution reuses it.
@@ -389,6 +420,8 @@ fn inspect(request: &mut async_graphql::Request) -> Operation {
         kind: None,
         label: "unknown".to_owned(),
         introspection_only: false,
+        document: None,
+        name: None,
     };
     let operation_name = request.operation_name.clone();
     let Ok(document) = request.parsed_query() else {
@@ -433,6 +466,8 @@ fn inspect(request: &mut async_graphql::Request) -> Operation {
         kind: Some(operation.node.ty),
         label: format!("{}:{root}", operation.node.ty),
         introspection_only,
+        document: Some(document.clone()),
+        name: operation_name,
     }
 }
 

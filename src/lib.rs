@@ -9,6 +9,7 @@ pub mod domain;
 pub mod entity;
 pub mod error;
 pub mod events;
+pub mod field_order;
 pub mod graphql;
 pub mod handler;
 pub mod idempotency;

@@ -6,6 +6,7 @@ mod authorization;
 mod concurrency;
 mod course_setup;
 mod examples;
+mod field_order;
 mod hardening;
 mod helpers;
 mod mutations;
