@@ -13,6 +13,7 @@ pub mod field_order;
 pub mod graphql;
 pub mod handler;
 pub mod idempotency;
+pub mod introspection;
 pub mod metrics;
 pub mod seed;
 pub mod startup;

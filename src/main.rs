@@ -385,6 +385,7 @@ fn http_policy(http: &HttpConfig, production: bool) -> Result<HttpPolicy, String
             .graphql_concurrency
             .unwrap_or_else(HttpPolicy::default_concurrency)
             .max(1),
+        ..HttpPolicy::default()
     })
 }
 

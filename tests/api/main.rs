@@ -9,6 +9,7 @@ mod examples;
 mod field_order;
 mod hardening;
 mod helpers;
+mod introspection;
 mod mutations;
 mod pagination;
 mod recruitment;
