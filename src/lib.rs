@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod handler;
 pub mod idempotency;
 pub mod introspection;
+pub mod jwks;
 pub mod metrics;
 pub mod seed;
 pub mod startup;

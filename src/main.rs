@@ -129,6 +129,9 @@ enum Command {
         /// Name of an integrating system: the token may run allow-listed operations only.
         #[arg(long)]
         client: Option<String>,
+        /// With JWT_JWKS_FILE: the `kid` of the oct (HS256) key to sign with.
+        #[arg(long)]
+        kid: Option<String>,
         #[command(flatten)]
         auth: AuthConfig,
     },
@@ -209,6 +212,9 @@ async fn run(command: Command) -> Result<(), String> {
             if let Some(secret) = generated {
                 print_dev_hint(&keys, &secret, &auth);
             }
+            if let Some(path) = &auth.jwt_jwks_file {
+                csc::jwks::watch(keys.clone(), path.clone(), csc::jwks::POLL_EVERY);
+            }
             let state = AppState::new(conn, keys, Clock { fixed_today: today })
                 .await
                 .map_err(|e| format!("database: {e}"))?
@@ -285,13 +291,19 @@ async fn run(command: Command) -> Result<(), String> {
             sub,
             ttl,
             client,
+            kid,
             auth,
         } => {
-            let (keys, _) = TokenKeys::from_config(&auth, false).map_err(|e| e.to_string())?;
+            let (mut keys, _) = TokenKeys::from_config(&auth, false).map_err(|e| e.to_string())?;
+            if let Some(kid) = &kid {
+                keys = keys.signing_with(kid).map_err(|e| e.to_string())?;
+            }
             if !keys.can_issue() {
-                return Err(
-                    "JWT_PUBLIC_KEY_FILE is set: tokens come from your identity provider".into(),
-                );
+                return Err(if auth.jwt_jwks_file.is_some() {
+                    "JWT_JWKS_FILE is set: choose its oct key with --kid".into()
+                } else {
+                    "JWT_PUBLIC_KEY_FILE is set: tokens come from your identity provider".into()
+                });
             }
             let grant = grant(role.into(), society, institution, sub)?;
             println!("{}", keys.issue_for_client(&grant, client.as_deref(), ttl));

@@ -10,6 +10,7 @@ mod field_order;
 mod hardening;
 mod helpers;
 mod introspection;
+mod key_rotation;
 mod mutations;
 mod pagination;
 mod recruitment;
