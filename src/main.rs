@@ -376,6 +376,9 @@ fn check_production(database: &DatabaseConfig, today: Option<NaiveDate>) -> Resu
     if today.is_some() {
         return Err("--production refuses CSC_TODAY: the date must be the real one".into());
     }
+    if let Some(refusal) = db::production_tls_refusal(url) {
+        return Err(refusal);
+    }
     Ok(())
 }
 

@@ -807,3 +807,123 @@ fn the_url_of_another_database_keeps_host_and_options() {
     assert_eq!(with_database("postgres://u@db", "x"), "postgres://u@db/x");
     assert!(Path::new(env!("CARGO_BIN_EXE_csc")).exists());
 }
+
+// --- PostgreSQL of our own: TLS and faults ------------------------------------------------
+
+#[path = "support/pg_cluster.rs"]
+mod pg_cluster;
+
+use pg_cluster::Cluster;
+
+/// A private cluster, or `None` after saying clearly why the test skips.
+fn private_cluster(tls: bool, test: &str) -> Option<Cluster> {
+    match Cluster::start(tls) {
+        Ok(cluster) => Some(cluster),
+        Err(why) => {
+            eprintln!("SKIPPED {test}: cannot start a throwaway PostgreSQL cluster here: {why}");
+            None
+        }
+    }
+}
+
+/// Whether the session of `db` runs over TLS (`pg_stat_ssl`).
+async fn session_uses_tls(db: &sea_orm::DatabaseConnection) -> bool {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        ))
+        .await
+        .expect("read pg_stat_ssl")
+        .expect("a row for this session");
+    row.try_get::<bool>("", "ssl").expect("a boolean")
+}
+
+async fn connect_to(url: &str) -> Result<sea_orm::DatabaseConnection, sea_orm::DbErr> {
+    csc::db::connect(&csc::config::DatabaseConfig {
+        database_url: url.to_owned(),
+        database_max_connections: 2,
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_over_tls_with_a_self_signed_certificate() {
+    let Some(cluster) = private_cluster(true, "postgres_over_tls") else {
+        return;
+    };
+    let cert = cluster
+        .root_cert
+        .clone()
+        .expect("a TLS cluster has a certificate");
+    let verified = cluster.url(&format!(
+        "?sslmode=verify-full&sslrootcert={}",
+        cert.display()
+    ));
+    let db = connect_to(&verified)
+        .await
+        .unwrap_or_else(|e| panic!("verify-full with the certificate: {e}"));
+    assert!(session_uses_tls(&db).await, "verify-full runs over TLS");
+    db.close().await.unwrap();
+
+    let db = connect_to(&cluster.url("?sslmode=require"))
+        .await
+        .unwrap_or_else(|e| panic!("require: {e}"));
+    assert!(session_uses_tls(&db).await, "require runs over TLS");
+    db.close().await.unwrap();
+
+    // Not trusted without the certificate; and the server takes no plain text.
+    assert!(
+        connect_to(&cluster.url("?sslmode=verify-full"))
+            .await
+            .is_err(),
+        "a self-signed certificate is not trusted without sslrootcert"
+    );
+    let named_wrongly = format!(
+        "postgres://postgres@127.0.0.2:{}/postgres?sslmode=verify-full&sslrootcert={}",
+        cluster.port,
+        cert.display()
+    );
+    assert!(
+        connect_to(&named_wrongly).await.is_err(),
+        "verify-full checks the host name"
+    );
+    assert!(
+        connect_to(&cluster.url("?sslmode=disable")).await.is_err(),
+        "the cluster refuses plain connections"
+    );
+
+    // The whole process, under --production, over verify-full.
+    let dir = std::env::temp_dir().join(format!("csc-process-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = TestDatabase {
+        url: verified,
+        dir,
+        postgres: None,
+    };
+    let server = Server::start(&db).await;
+    let response = server
+        .graphql(None, "{ societies { code } }", json!({}))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert!(response.json().get("errors").is_none(), "{}", response.body);
+}
+
+#[test]
+fn production_refuses_a_remote_postgres_without_tls() {
+    let output = Command::new(env!("CARGO_BIN_EXE_csc"))
+        .args(["serve", "--production"])
+        .env(
+            "DATABASE_URL",
+            "postgres://csc@db.example.jp:5432/csc?sslmode=prefer",
+        )
+        .env("JWT_SECRET", SECRET)
+        .env_remove("CSC_TODAY")
+        .env_remove("PGSSLMODE")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run csc serve --production");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("without TLS"), "{stderr}");
+}
