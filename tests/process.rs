@@ -927,3 +927,224 @@ fn production_refuses_a_remote_postgres_without_tls() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("without TLS"), "{stderr}");
 }
+
+/// A read that reaches the database (the societies come from memory).
+const FAULT_READ: &str = "{ institutions(first: 5) { totalCount nodes { id } } }";
+
+/// What became of one request during the fault test.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Ok,
+    /// A GraphQL error with a contract code (any HTTP status).
+    Coded(String),
+}
+
+/// A request's outcome; `Err` for what a client could not act on: no
+/// answer within `PATIENCE`, or an answer without a code.
+async fn outcome(
+    port: u16,
+    token: &str,
+    query: &str,
+    variables: Value,
+    key: Option<&str>,
+) -> Result<(Outcome, Value), String> {
+    let authorization = format!("Bearer {token}");
+    let mut headers = vec![
+        ("Content-Type", "application/json"),
+        ("Authorization", authorization.as_str()),
+    ];
+    if let Some(key) = key {
+        headers.push(("Idempotency-Key", key));
+    }
+    let response = http(
+        port,
+        "POST",
+        "/graphql",
+        &headers,
+        &graphql_body(query, variables),
+    )
+    .await
+    .map_err(|e| format!("no answer: {e}"))?;
+    let json: Value = serde_json::from_str(&response.body).map_err(|_| {
+        format!(
+            "HTTP {} without a GraphQL body: {}",
+            response.status, response.body
+        )
+    })?;
+    match json["errors"][0]["extensions"]["code"].as_str() {
+        Some(code) => Ok((Outcome::Coded(code.to_owned()), json)),
+        None if response.status == 200 && json.get("errors").is_none() => Ok((Outcome::Ok, json)),
+        None => Err(format!(
+            "HTTP {} without a code: {}",
+            response.status, response.body
+        )),
+    }
+}
+
+/// Waits (at most 30 s) until GET /readyz answers `status`.
+async fn until_ready_is(port: u16, status: u16) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(response) = http(port, "GET", "/readyz", &[], b"").await
+            && response.status == status
+        {
+            return response.body;
+        }
+        assert!(Instant::now() < deadline, "/readyz never answered {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// PostgreSQL restarted, and connections cut mid-transaction, under a load
+/// of reads and keyed mutations: while it is down `/readyz` says so and
+/// every request gets an answer with a code within the request timeout;
+/// afterwards the service recovers without a restart, and every
+/// acknowledged mutation is in the database exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_restarts_and_dropped_connections_under_load() {
+    const WORKERS: usize = 3;
+    const MAX_ITERATIONS: usize = 3_000;
+    let Some(cluster) = private_cluster(false, "database_faults") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("csc-process-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = TestDatabase {
+        url: cluster.url(""),
+        dir,
+        postgres: None,
+    };
+    let server = Server::start(&db).await;
+    let port = server.port;
+    let token = admin_token();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    let problems = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut workers = Vec::new();
+    for worker in 0..WORKERS {
+        let (stop, acknowledged, problems, token) = (
+            Arc::clone(&stop),
+            Arc::clone(&acknowledged),
+            Arc::clone(&problems),
+            token.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            for i in 0..MAX_ITERATIONS {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let read = outcome(port, &token, FAULT_READ, json!({}), None).await;
+                if let Err(problem) = read {
+                    problems.lock().unwrap().push(problem);
+                }
+                // A keyed mutation, retried with its key until it is
+                // acknowledged, refused as a conflict, or three times.
+                let name = format!("障害試験病院 {worker}-{i}");
+                let key = format!("fault-{worker}-{i}");
+                let variables = json!({ "i": { "name": name, "kind": "PUBLIC_HOSPITAL",
+                    "prefecture": "東京都", "certifiedTrainingFacility": true } });
+                for _ in 0..3 {
+                    match outcome(
+                        port,
+                        &token,
+                        CREATE_INSTITUTION,
+                        variables.clone(),
+                        Some(&key),
+                    )
+                    .await
+                    {
+                        Ok((Outcome::Ok, json)) => {
+                            let id = json["data"]["createInstitution"]["id"].as_str().unwrap();
+                            acknowledged
+                                .lock()
+                                .unwrap()
+                                .push((id.to_owned(), name.clone()));
+                            break;
+                        }
+                        Ok((Outcome::Coded(code), _)) if code == "CONFLICT" => break,
+                        Ok((Outcome::Coded(_), _)) => {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                        Err(problem) => {
+                            problems.lock().unwrap().push(problem);
+                            break;
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    let acks = |n: usize| {
+        let acknowledged = Arc::clone(&acknowledged);
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let start = acknowledged.lock().unwrap().len();
+            while acknowledged.lock().unwrap().len() < start + n {
+                assert!(Instant::now() < deadline, "fewer than {n} writes in 60 s");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+
+    // 1. PostgreSQL goes away in the middle of the load, then comes back.
+    acks(20).await;
+    cluster.stop_server().expect("stop PostgreSQL");
+    let body = until_ready_is(port, 503).await;
+    assert!(body.contains("database"), "{body}");
+    let (answer, json) = outcome(port, &token, FAULT_READ, json!({}), None)
+        .await
+        .expect("an answer with a code while PostgreSQL is down");
+    assert_eq!(answer, Outcome::Coded("INTERNAL".into()), "{json}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    cluster.start_server().expect("start PostgreSQL again");
+    until_ready_is(port, 200).await;
+    acks(20).await;
+
+    // 2. Connections cut mid-transaction (as a failover or a proxy does).
+    let admin = Database::connect(cluster.url("")).await.unwrap();
+    for _ in 0..5 {
+        admin
+            .execute_unprepared(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+            )
+            .await
+            .unwrap();
+        acks(5).await;
+    }
+    acks(20).await;
+    stop.store(true, Ordering::SeqCst);
+    for worker in workers {
+        worker.await.expect("a load worker");
+    }
+
+    let problems = problems.lock().unwrap().clone();
+    assert!(
+        problems.is_empty(),
+        "answers a client could not act on: {problems:#?}"
+    );
+    // Every acknowledged mutation exactly once, under its id.
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    for (id, name) in &acknowledged {
+        let rows = admin
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT id FROM institutions WHERE name = $1",
+                [name.clone().into()],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            rows.len(),
+            1,
+            "{name} is in the database {} times",
+            rows.len()
+        );
+        let number: i64 = rows[0].try_get("", "id").unwrap();
+        let expected = csc::graphql::ids::decode_kind(id, csc::graphql::ids::INSTITUTION);
+        assert_eq!(expected, Some(number), "{name}");
+    }
+    admin.close().await.unwrap();
+    drop(server);
+}
