@@ -142,8 +142,13 @@ impl Drop for Server {
 impl Server {
     /// Starts `csc serve` on a free port of 127.0.0.1 and waits until it is ready.
     async fn start(db: &TestDatabase) -> Self {
+        Self::start_with_keys(db, None).await
+    }
+
+    /// Like `start`, verifying tokens with the key set in `jwks` when given.
+    async fn start_with_keys(db: &TestDatabase, jwks: Option<&Path>) -> Self {
         for attempt in 0..3 {
-            let mut server = Self::spawn(db, attempt);
+            let mut server = Self::spawn(db, attempt, jwks);
             match server.wait_ready().await {
                 Ok(()) => return server,
                 // Another process took the port between our probe and the bind.
@@ -154,16 +159,22 @@ impl Server {
         panic!("no free port after three attempts");
     }
 
-    fn spawn(db: &TestDatabase, attempt: u32) -> Self {
+    fn spawn(db: &TestDatabase, attempt: u32, jwks: Option<&Path>) -> Self {
         let port = free_port();
         let log = db.dir.join(format!("server-{port}-{attempt}.log"));
         let stderr = std::fs::File::create(&log).expect("create the server log");
-        let child = Command::new(env!("CARGO_BIN_EXE_csc"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_csc"));
+        match jwks {
+            Some(path) => command.env("JWT_JWKS_FILE", path).env_remove("JWT_SECRET"),
+            None => command
+                .env("JWT_SECRET", SECRET)
+                .env_remove("JWT_JWKS_FILE"),
+        };
+        let child = command
             .arg("serve")
             .current_dir(&db.dir)
             .env("DATABASE_URL", &db.url)
             .env("BIND", format!("127.0.0.1:{port}"))
-            .env("JWT_SECRET", SECRET)
             .env("JWT_ISSUER", ISSUER)
             .env("JWT_AUDIENCE", AUDIENCE)
             .env("RUST_LOG", "warn")
@@ -1147,4 +1158,71 @@ async fn database_restarts_and_dropped_connections_under_load() {
     }
     admin.close().await.unwrap();
     drop(server);
+}
+
+/// Key rotation in the real process: the key set is rewritten and the
+/// process told with SIGHUP; the new key verifies, then the old one is
+/// refused, and the process is the same one throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_key_set_without_a_restart() {
+    use base64::Engine;
+    let oct = |kid: &str, secret: &str| {
+        let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        json!({ "kty": "oct", "kid": kid, "k": k })
+    };
+    let token = |kid: &str, secret: &str| {
+        let now = chrono::Utc::now().timestamp();
+        let claims = json!({ "sub": "board-staff-1", "role": "ADMIN", "iss": ISSUER,
+            "aud": AUDIENCE, "exp": now + 600, "iat": now, "nbf": now });
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.kid = Some(kid.to_owned());
+        let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+        jsonwebtoken::encode(&header, &claims, &key).unwrap()
+    };
+    let (old_secret, new_secret) = (
+        "sighup-old-secret-0123456789abcdef",
+        "sighup-new-secret-0123456789abcdef",
+    );
+    let db = TestDatabase::create().await;
+    let path = db.dir.join("jwks.json");
+    let write = |keys: Value| {
+        let temporary = path.with_extension("tmp");
+        std::fs::write(&temporary, json!({ "keys": keys }).to_string()).unwrap();
+        std::fs::rename(&temporary, &path).unwrap();
+    };
+    write(json!([oct("old", old_secret)]));
+    let server = Server::start_with_keys(&db, Some(&path)).await;
+    let pid = server.pid();
+    let (old, new) = (token("old", old_secret), token("new", new_secret));
+    let port = server.port;
+    let status = |token: String| async move {
+        graphql(port, Some(&token), "{ viewer { role } }", json!({}))
+            .await
+            .expect("an answer")
+            .status
+    };
+    let until = |token: String, wanted: u16| async move {
+        let deadline = Instant::now() + PATIENCE;
+        while status(token.clone()).await != wanted {
+            assert!(Instant::now() < deadline, "no reload within {PATIENCE:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    assert_eq!(status(old.clone()).await, 200);
+    assert_eq!(status(new.clone()).await, 401);
+
+    write(json!([oct("old", old_secret), oct("new", new_secret)]));
+    signal(pid, "-HUP");
+    until(new.clone(), 200).await;
+    assert_eq!(
+        status(old.clone()).await,
+        200,
+        "the old key during the overlap"
+    );
+
+    write(json!([oct("new", new_secret)]));
+    signal(pid, "-HUP");
+    until(old.clone(), 401).await;
+    assert_eq!(status(new).await, 200, "the new key after the rotation");
+    assert_eq!(server.pid(), pid, "no restart");
 }

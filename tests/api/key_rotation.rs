@@ -1,7 +1,8 @@
 //! Key rotation (`JWT_JWKS_FILE`): keys chosen by `kid`, reloaded when the
 //! file changes without a restart; old and new keys both verify during the
 //! overlap, a removed key no longer does, and a token without a known `kid`
-//! is refused. (SIGHUP on the real process: tests/process.rs.)
+//! is refused. (SIGHUP on the real process: tests/process.rs,
+//! `sighup_reloads_the_key_set_without_a_restart`.)
 
 use crate::helpers::{AUDIENCE, ISSUER, TestApp, error_code, today};
 use axum::Router;
