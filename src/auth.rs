@@ -1,6 +1,8 @@
 //! Bearer tokens: issuing (for `csc token`) and verifying (for every request).
 //!
-//! HS256 only, pinned: a token signed with any other algorithm is refused.
+//! One algorithm per key, pinned: HS256 with `JWT_SECRET`, RS256 or EdDSA
+//! with `JWT_PUBLIC_KEY_FILE`, or a key set (`JWT_JWKS_FILE`) whose keys
+//! are chosen by the token's `kid`.
 //! `iss`, `aud`, `exp` and `sub` are required and `nbf` is checked, so a
 //! token is either fully valid or the request is UNAUTHENTICATED; it never
 //! silently falls back to anonymous.
@@ -11,9 +13,12 @@ use crate::entity::{applicant, institution};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::SocietyCatalog;
 use crate::graphql::ids;
+use crate::jwks::KeySet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sea_orm::{ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 /// Leeway for clock skew between the issuer and this service.
 const LEEWAY_SECONDS: u64 = 30;
@@ -50,38 +55,66 @@ pub struct Grant {
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error(
-        "no signing secret: set JWT_SECRET (at least {MIN_SECRET_BYTES} bytes), or run `csc serve --dev` for a throwaway one"
+        "no signing secret: set JWT_SECRET (at least {MIN_SECRET_BYTES} bytes), JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE, or run `csc serve --dev` for a throwaway one"
     )]
     Missing,
     #[error("JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")]
     TooShort,
     #[error("JWT_PUBLIC_KEY_FILE: {0}")]
     PublicKey(String),
+    #[error("JWT_JWKS_FILE: {0}")]
+    Jwks(String),
 }
 
-/// The keys and rules for one deployment's tokens.
+/// The keys and rules for one deployment's tokens. Clones share the keys,
+/// so a reload (`crate::jwks::watch`) reaches every request at once.
 #[derive(Clone)]
 pub struct TokenKeys {
-    /// `None` when tokens come from an external issuer (public key only).
-    encoding: Option<EncodingKey>,
-    decoding: DecodingKey,
-    validation: Validation,
+    keys: Arc<RwLock<Arc<Keys>>>,
+    /// The `kid` tokens are signed with, from a key set.
+    signing_kid: Option<String>,
     issuer: String,
     audience: String,
 }
 
+/// What verifies (and maybe signs) tokens right now. Held once behind an
+/// `Arc`, so the size difference of the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+enum Keys {
+    /// `JWT_SECRET` or `JWT_PUBLIC_KEY_FILE`: one key, tokens carry no `kid`.
+    Single {
+        /// `None` when tokens come from an external issuer (public key only).
+        encoding: Option<EncodingKey>,
+        decoding: DecodingKey,
+        validation: Validation,
+    },
+    /// `JWT_JWKS_FILE`: keys by `kid`; a token without a known `kid` is refused.
+    Set {
+        verify: HashMap<String, (DecodingKey, Validation)>,
+        sign: HashMap<String, EncodingKey>,
+    },
+}
+
 impl TokenKeys {
+    fn with(keys: Keys, issuer: &str, audience: &str) -> Self {
+        Self {
+            keys: Arc::new(RwLock::new(Arc::new(keys))),
+            signing_kid: None,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        }
+    }
+
     pub fn new(secret: &str, issuer: &str, audience: &str) -> Result<Self, KeyError> {
         if secret.len() < MIN_SECRET_BYTES {
             return Err(KeyError::TooShort);
         }
-        Ok(Self {
+        let keys = Keys::Single {
             encoding: Some(EncodingKey::from_secret(secret.as_bytes())),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             validation: validation(Algorithm::HS256, issuer, audience),
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-        })
+        };
+        Ok(Self::with(keys, issuer, audience))
     }
 
     /// Verification only, with an identity provider's PEM public key: an
@@ -96,23 +129,63 @@ impl TokenKeys {
                 Algorithm::RS256,
             ),
         };
-        Ok(Self {
+        let keys = Keys::Single {
             encoding: None,
             decoding,
             validation: validation(algorithm, issuer, audience),
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-        })
+        };
+        Ok(Self::with(keys, issuer, audience))
+    }
+
+    /// A key set (JWKS), keys chosen by `kid` (`crate::jwks`).
+    pub fn from_key_set(set: KeySet, issuer: &str, audience: &str) -> Self {
+        Self::with(Keys::from_set(set, issuer, audience), issuer, audience)
+    }
+
+    /// Puts a reloaded key set in place for every clone of these keys.
+    pub fn replace(&self, set: KeySet) {
+        let keys = Arc::new(Keys::from_set(set, &self.issuer, &self.audience));
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+    }
+
+    /// Signs with the key set's secret `kid` (`csc token --kid`).
+    pub fn signing_with(mut self, kid: &str) -> Result<Self, KeyError> {
+        match &*self.current() {
+            Keys::Set { sign, .. } if sign.contains_key(kid) => {}
+            Keys::Set { .. } => {
+                return Err(KeyError::Jwks(format!("no oct (HS256) key with kid {kid}")));
+            }
+            Keys::Single { .. } => {
+                return Err(KeyError::Jwks("--kid needs JWT_JWKS_FILE".into()));
+            }
+        }
+        self.signing_kid = Some(kid.to_owned());
+        Ok(self)
+    }
+
+    fn current(&self) -> Arc<Keys> {
+        Arc::clone(&self.keys.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Whether this deployment signs its own tokens (`csc token`).
     pub fn can_issue(&self) -> bool {
-        self.encoding.is_some()
+        match &*self.current() {
+            Keys::Single { encoding, .. } => encoding.is_some(),
+            Keys::Set { sign, .. } => self
+                .signing_kid
+                .as_ref()
+                .is_some_and(|kid| sign.contains_key(kid)),
+        }
     }
 
     /// Keys from configuration; `None` secret is an error unless `dev`, in which
     /// case a random secret is generated and returned so it can be shown.
     pub fn from_config(config: &AuthConfig, dev: bool) -> Result<(Self, Option<String>), KeyError> {
+        if let Some(path) = &config.jwt_jwks_file {
+            let (set, _) = KeySet::load(path).map_err(KeyError::Jwks)?;
+            let keys = Self::from_key_set(set, &config.jwt_issuer, &config.jwt_audience);
+            return Ok((keys, None));
+        }
         if let Some(path) = &config.jwt_public_key_file {
             let pem = std::fs::read(path)
                 .map_err(|e| KeyError::PublicKey(format!("{}: {e}", path.display())))?;
@@ -136,7 +209,7 @@ impl TokenKeys {
     /// Signs a token for `grant`, valid for `ttl_seconds` from now.
     ///
     /// # Panics
-    /// When the keys are a public key only (check `can_issue` first).
+    /// When the keys cannot sign (check `can_issue` first).
     pub fn issue(&self, grant: &Grant, ttl_seconds: i64) -> String {
         self.issue_for_client(grant, None, ttl_seconds)
     }
@@ -144,17 +217,23 @@ impl TokenKeys {
     /// Like `issue`, for an integrating system bound to the allow-list.
     ///
     /// # Panics
-    /// When the keys are a public key only (check `can_issue` first).
+    /// When the keys cannot sign (check `can_issue` first).
     pub fn issue_for_client(
         &self,
         grant: &Grant,
         client: Option<&str>,
         ttl_seconds: i64,
     ) -> String {
-        let encoding = self
-            .encoding
-            .as_ref()
-            .expect("a deployment that verifies with a public key issues no tokens");
+        let keys = self.current();
+        let (encoding, kid) = match &*keys {
+            Keys::Single { encoding, .. } => (encoding.as_ref(), None),
+            Keys::Set { sign, .. } => {
+                let kid = self.signing_kid.as_deref();
+                (kid.and_then(|kid| sign.get(kid)), kid)
+            }
+        };
+        let encoding =
+            encoding.expect("a deployment that verifies with public keys only issues no tokens");
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: grant.subject.clone(),
@@ -170,18 +249,58 @@ impl TokenKeys {
             iat: now,
             nbf: now,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, encoding)
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = kid.map(str::to_owned);
+        jsonwebtoken::encode(&header, &claims, encoding)
             .expect("HS256 signing with an in-memory key cannot fail")
     }
 
-    /// Checks signature, algorithm, issuer, audience and validity window.
+    /// Checks signature, algorithm, issuer, audience and validity window;
+    /// with a key set, the key is the one the token's `kid` names.
     pub fn verify(&self, token: &str) -> AppResult<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let keys = self.current();
+        let (decoding, validation) = match &*keys {
+            Keys::Single {
+                decoding,
+                validation,
+                ..
+            } => (decoding, validation),
+            Keys::Set { verify, .. } => {
+                let kid = jsonwebtoken::decode_header(token)
+                    .ok()
+                    .and_then(|header| header.kid)
+                    .ok_or_else(|| refused("no kid"))?;
+                let (decoding, validation) =
+                    verify.get(&kid).ok_or_else(|| refused("unknown kid"))?;
+                (decoding, validation)
+            }
+        };
+        jsonwebtoken::decode::<Claims>(token, decoding, validation)
             .map(|data| data.claims)
-            .map_err(|err| {
-                tracing::debug!(reason = %err.kind_description(), "token refused");
-                AppError::Unauthenticated
+            .map_err(|err| refused(&err.kind_description()))
+    }
+}
+
+/// Logs why a token was refused (the reason only, never the token).
+fn refused(reason: &str) -> AppError {
+    tracing::debug!(reason, "token refused");
+    AppError::Unauthenticated
+}
+
+impl Keys {
+    fn from_set(set: KeySet, issuer: &str, audience: &str) -> Self {
+        let verify = set
+            .verify
+            .into_iter()
+            .map(|(kid, key)| {
+                let validation = validation(key.algorithm, issuer, audience);
+                (kid, (key.decoding, validation))
             })
+            .collect();
+        Self::Set {
+            verify,
+            sign: set.sign,
+        }
     }
 }
 
@@ -284,6 +403,11 @@ pub async fn viewer_from_claims(
             let code = claims.society.as_deref().unwrap_or_default();
             let field = FieldCode::try_from_value(&code.to_owned())
                 .map_err(|_| AppError::Unauthenticated)?;
+            // GENERAL_PRACTICE has no society: the board acts as one
+            // (guideline II.1), so no token may speak for it.
+            if field == FieldCode::GeneralPractice {
+                return Err(AppError::Unauthenticated);
+            }
             // From the catalog loaded at start: no statement per request.
             let society = societies.by_code(field).ok_or(AppError::Unauthenticated)?;
             viewer.society = Some(field);

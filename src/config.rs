@@ -27,6 +27,16 @@ pub struct AuthConfig {
     /// `JWT_SECRET` and `csc token` cannot issue any. Env: `JWT_PUBLIC_KEY_FILE`.
     #[arg(long, env = "JWT_PUBLIC_KEY_FILE", conflicts_with = "jwt_secret")]
     pub jwt_public_key_file: Option<std::path::PathBuf>,
+    /// A JWKS file of keys chosen by each token's `kid` (HS256 `oct`
+    /// secrets, RSA and Ed25519 public keys), reloaded on SIGHUP and when it
+    /// changes, for key rotation without downtime. Instead of `JWT_SECRET`
+    /// and `JWT_PUBLIC_KEY_FILE`. Env: `JWT_JWKS_FILE`.
+    #[arg(
+        long,
+        env = "JWT_JWKS_FILE",
+        conflicts_with_all = ["jwt_secret", "jwt_public_key_file"]
+    )]
+    pub jwt_jwks_file: Option<std::path::PathBuf>,
     /// The `iss` every token must carry. Env: `JWT_ISSUER`.
     #[arg(long, env = "JWT_ISSUER", default_value = "csc")]
     pub jwt_issuer: String,

@@ -1,4 +1,8 @@
 //! Connecting, migrating, and starting write transactions.
+//!
+//! PostgreSQL over TLS (rustls) when `DATABASE_URL` asks for it:
+//! `sslmode=require|verify-ca|verify-full` and `sslrootcert=PATH` (or the
+//! `PGSSLMODE`/`PGSSLROOTCERT` variables), as libpq reads them.
 
 use crate::config::DatabaseConfig;
 use migration::{Migrator, MigratorTrait};
@@ -40,6 +44,41 @@ pub fn options(config: &DatabaseConfig) -> ConnectOptions {
     options
 }
 
+/// Why `--production` refuses `url`: a PostgreSQL server on another host
+/// reached without TLS (`sslmode` must be `require`, `verify-ca` or
+/// `verify-full`; the default `prefer` falls back to plain text, and a
+/// network attacker can force it to). A local server (loopback or a Unix
+/// socket) needs none. `None` when the URL is fine (or not PostgreSQL).
+pub fn production_tls_refusal(url: &str) -> Option<String> {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
+    use std::str::FromStr;
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return None;
+    }
+    let options = match PgConnectOptions::from_str(url) {
+        Ok(options) => options,
+        Err(err) => return Some(format!("DATABASE_URL does not parse: {err}")),
+    };
+    let host = options.get_host();
+    let local = options.get_socket().is_some()
+        || host.starts_with('/')
+        || host == "localhost"
+        || host
+            .trim_matches(|c| c == '[' || c == ']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let tls = matches!(
+        options.get_ssl_mode(),
+        PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull
+    );
+    (!local && !tls).then(|| {
+        format!(
+            "--production refuses PostgreSQL on {host} without TLS: add sslmode=verify-full \
+             (and sslrootcert=…) to DATABASE_URL"
+        )
+    })
+}
+
 /// `sqlite://data/csc.db?mode=rwc` → creates `data/`.
 fn create_sqlite_folder(url: &str) {
     let path = url
@@ -78,4 +117,26 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::production_tls_refusal as refusal;
+
+    #[test]
+    fn production_wants_tls_to_a_remote_postgres() {
+        assert!(refusal("postgres://csc@db.example.jp/csc").is_some());
+        assert!(refusal("postgres://csc@db.example.jp/csc?sslmode=prefer").is_some());
+        assert!(refusal("postgres://csc@10.0.0.5:5432/csc?sslmode=disable").is_some());
+        assert!(refusal("postgres://csc@db.example.jp/csc?sslmode=require").is_none());
+        assert!(
+            refusal("postgres://csc@db.example.jp/csc?sslmode=verify-full&sslrootcert=/ca.pem")
+                .is_none()
+        );
+        assert!(refusal("postgres://csc@127.0.0.1:5432/csc").is_none());
+        assert!(refusal("postgres://csc@localhost/csc").is_none());
+        assert!(refusal("postgres://csc@[::1]:5432/csc").is_none());
+        assert!(refusal("postgres:///csc?host=/var/run/postgresql").is_none());
+        assert!(refusal("sqlite://data/csc.db?mode=rwc").is_none());
+    }
 }

@@ -5,18 +5,26 @@
 use crate::auth;
 use crate::compression::Coding;
 use crate::error::{AppError, ErrorCode};
+use crate::field_order::{self, Ordered};
 use crate::graphql::audit::{self, PersonalDataReads};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::{RequestId, map_errors};
 use crate::idempotency::{self, Claim};
+use crate::introspection;
 use crate::startup::{AppState, REQUEST_ID};
-use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+use async_graphql::Name;
+use async_graphql::parser::Positioned;
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, FragmentDefinition, OperationType, Selection,
+    SelectionSet,
+};
 use async_graphql_axum::GraphQLRequest;
 use async_graphql_axum::rejection::GraphQLRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -112,9 +120,6 @@ async fn run(
         .data(viewer.clone())
         .data(Arc::clone(&reads))
         .data(RequestId(request_id.clone()));
-    if state.policy.production && anonymous {
-        request = request.disable_introspection();
-    }
     let operation = inspect(&mut request);
     // A query reads each key once and takes the rows its pages joined in;
     // a mutation's result must see the mutation's own writes.
@@ -188,18 +193,30 @@ async fn run(
         _ => None,
     };
 
-    let schema = if operation.introspection_only {
+    // Under --production a caller without a token sees no schema: no
+    // introspection and no "Did you mean …" in validation errors.
+    let schema = if state.policy.production && anonymous {
+        &state.hidden_schema
+    } else if operation.introspection_only {
         &state.introspection_schema
     } else {
         &state.schema
     };
-    let mut response = loaders.paced(schema.execute(request)).await;
+    let mut response = match introspection_refusal(&state, &operation) {
+        Some(refusal) => async_graphql::Response::from_errors(vec![refusal]),
+        None => loaders.paced(schema.execute(request)).await,
+    };
     map_errors(&mut response);
     for err in &mut response.errors {
         let ext = err.extensions.get_or_insert_with(Default::default);
         ext.set("requestId", request_id.as_str());
     }
-    let Ok(body) = Body::encode(&response) else {
+    let Ok(body) = Body::encode(
+        &response,
+        &operation,
+        state.policy.max_response_bytes,
+        &request_id,
+    ) else {
         tracing::error!(request_id, "could not serialize a response");
         if let Some(id) = claim {
             settle(&state, id, None).await;
@@ -255,6 +272,34 @@ async fn run(
     body.respond(media_type, Coding::negotiate(&headers))
 }
 
+/// A QUERY_TOO_COMPLEX error when the request's `__schema` and `__type`
+/// fields could answer more than `introspection::MAX_VALUES` values.
+fn introspection_refusal(
+    state: &AppState,
+    operation: &Operation,
+) -> Option<async_graphql::ServerError> {
+    if !operation.introspects {
+        return None;
+    }
+    let document = operation.document.as_ref()?;
+    let selection = field_order::operation_selection(document, operation.name.as_deref())?;
+    let estimate = state
+        .introspection_shape
+        .estimate(selection, &document.fragments);
+    if estimate.is_some_and(|values| values <= introspection::MAX_VALUES) {
+        return None;
+    }
+    // The wording `error::to_wire` maps to QUERY_TOO_COMPLEX.
+    Some(async_graphql::ServerError::new(
+        format!(
+            "Query is too complex: its introspection could answer more than {} values; \
+             ask for the schema once (GraphiQL's standard query fits)",
+            introspection::MAX_VALUES
+        ),
+        None,
+    ))
+}
+
 /// The media type the client accepts (GraphQL over HTTP):
 /// `application/graphql-response+json` when it names it, else
 /// `application/json` — also for `*/*` or no Accept header, as the spec asks
@@ -281,23 +326,78 @@ struct Body {
 }
 
 impl Body {
-    /// Straight to bytes, in the query's field order: this is the hot path.
-    /// A request error has no `data` key (GraphQL over HTTP).
-    fn encode(response: &async_graphql::Response) -> serde_json::Result<Self> {
+    /// Straight to bytes, in the query's field order (`crate::field_order`):
+    /// this is the hot path. A request error has no `data` key (GraphQL over
+    /// HTTP). An answer longer than `max_bytes` is replaced by a
+    /// QUERY_TOO_COMPLEX error: never sent truncated, never held whole.
+    fn encode(
+        response: &async_graphql::Response,
+        operation: &Operation,
+        max_bytes: usize,
+        request_id: &str,
+    ) -> serde_json::Result<Self> {
         /// The body of a request that failed before execution: errors only.
         #[derive(serde::Serialize)]
         struct ErrorsOnly<'a> {
             errors: &'a [async_graphql::ServerError],
         }
+        /// `async_graphql::Response` as it serializes itself, with `data`
+        /// in the selection's order.
+        #[derive(serde::Serialize)]
+        struct Executed<'a> {
+            data: Ordered<'a>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            extensions: &'a BTreeMap<String, async_graphql::Value>,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            errors: &'a [async_graphql::ServerError],
+        }
         let request_error = !response.errors.is_empty()
             && response.data == async_graphql::Value::Null
             && response.errors.iter().all(|e| e.path.is_empty());
-        let bytes = if request_error {
-            serde_json::to_vec(&ErrorsOnly {
-                errors: &response.errors,
-            })?
-        } else {
-            serde_json::to_vec(response)?
+        let selection = operation.document.as_ref().and_then(|document| {
+            field_order::operation_selection(document, operation.name.as_deref())
+                .map(|selection| (document, selection))
+        });
+        let mut out = Capped::new(max_bytes);
+        let written = match selection {
+            _ if request_error => serde_json::to_writer(
+                &mut out,
+                &ErrorsOnly {
+                    errors: &response.errors,
+                },
+            ),
+            Some((document, selection)) => serde_json::to_writer(
+                &mut out,
+                &Executed {
+                    data: Ordered::new(&response.data, document, selection),
+                    extensions: &response.extensions,
+                    errors: &response.errors,
+                },
+            ),
+            None => serde_json::to_writer(&mut out, response),
+        };
+        let bytes = match written {
+            Ok(()) => out.bytes,
+            Err(_) if out.exceeded => {
+                tracing::warn!(
+                    request_id,
+                    max_bytes,
+                    "answer too large: replaced by an error"
+                );
+                serde_json::to_vec(&serde_json::json!({
+                    "data": null,
+                    "errors": [{
+                        "message": format!(
+                            "the answer is larger than {max_bytes} bytes: ask for fewer fields or smaller pages"
+                        ),
+                        "extensions": {
+                            "code": ErrorCode::QueryTooComplex.as_str(),
+                            "requestId": request_id,
+                        },
+                    }],
+                }))?
+            }
+            Err(err) => return Err(err),
         };
         Ok(Self {
             bytes,
@@ -329,6 +429,39 @@ impl Body {
                 .into_response(),
             None => (status, [content_type, vary], self.bytes).into_response(),
         }
+    }
+}
+
+/// A body that refuses to grow past its limit: the serializer stops at the
+/// first byte too many, so an oversized answer is never held whole.
+struct Capped {
+    bytes: Vec<u8>,
+    limit: usize,
+    exceeded: bool,
+}
+
+impl Capped {
+    fn new(limit: usize) -> Self {
+        Self {
+            bytes: Vec::new(),
+            limit,
+            exceeded: false,
+        }
+    }
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.limit {
+            self.exceeded = true;
+            return Err(std::io::Error::other("the answer is too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -379,8 +512,17 @@ struct Operation {
     /// `query:courses`: the kind and first root field, for metrics and logs.
     label: String,
     /// Every root field is `__schema`, `__type` or `__typename`: GraphiQL's
-    /// schema fetch, exempt from the query limits.
+    /// schema fetch, under the introspection limits instead of the query
+    /// limits.
     introspection_only: bool,
+    /// Some root field is `__schema` or `__type` (possibly inside a
+    /// fragment): its answer's size is estimated before it runs.
+    introspects: bool,
+    /// The parsed document (execution takes the request's copy), for writing
+    /// the answer in its field order.
+    document: Option<ExecutableDocument>,
+    /// The operation that runs, when the document has several.
+    name: Option<String>,
 }
 
 /// Parses the request's document once: execution reuses it.
@@ -389,6 +531,9 @@ fn inspect(request: &mut async_graphql::Request) -> Operation {
         kind: None,
         label: "unknown".to_owned(),
         introspection_only: false,
+        introspects: false,
+        document: None,
+        name: None,
     };
     let operation_name = request.operation_name.clone();
     let Ok(document) = request.parsed_query() else {
@@ -433,7 +578,37 @@ fn inspect(request: &mut async_graphql::Request) -> Operation {
         kind: Some(operation.node.ty),
         label: format!("{}:{root}", operation.node.ty),
         introspection_only,
+        introspects: mentions_introspection(
+            &document.fragments,
+            &operation.node.selection_set.node,
+            0,
+        ),
+        document: Some(document.clone()),
+        name: operation_name,
     }
+}
+
+/// Whether a root field of `selection` is `__schema` or `__type`.
+fn mentions_introspection(
+    fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
+    selection: &SelectionSet,
+    depth: usize,
+) -> bool {
+    // Deeper fragment nesting is costed (and refused) rather than missed.
+    if depth > 32 {
+        return true;
+    }
+    selection.items.iter().any(|item| match &item.node {
+        Selection::Field(field) => matches!(field.node.name.node.as_str(), "__schema" | "__type"),
+        Selection::FragmentSpread(spread) => fragments
+            .get(&spread.node.fragment_name.node)
+            .is_some_and(|f| {
+                mentions_introspection(fragments, &f.node.selection_set.node, depth + 1)
+            }),
+        Selection::InlineFragment(inline) => {
+            mentions_introspection(fragments, &inline.node.selection_set.node, depth + 1)
+        }
+    })
 }
 
 /// Only JSON bodies run (CSRF): a browser sends `text/plain` and form posts

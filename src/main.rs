@@ -131,6 +131,9 @@ enum Command {
         /// Name of an integrating system: the token may run allow-listed operations only.
         #[arg(long)]
         client: Option<String>,
+        /// With JWT_JWKS_FILE: the `kid` of the oct (HS256) key to sign with.
+        #[arg(long)]
+        kid: Option<String>,
         #[command(flatten)]
         auth: AuthConfig,
     },
@@ -211,6 +214,9 @@ async fn run(command: Command) -> Result<(), String> {
             if let Some(secret) = generated {
                 print_dev_hint(&keys, &secret, &auth, http.bind);
             }
+            if let Some(path) = &auth.jwt_jwks_file {
+                csc::jwks::watch(keys.clone(), path.clone(), csc::jwks::POLL_EVERY);
+            }
             let state = AppState::new(conn, keys, Clock { fixed_today: today })
                 .await
                 .map_err(|e| format!("database: {e}"))?
@@ -287,13 +293,19 @@ async fn run(command: Command) -> Result<(), String> {
             sub,
             ttl,
             client,
+            kid,
             auth,
         } => {
-            let (keys, _) = TokenKeys::from_config(&auth, false).map_err(|e| e.to_string())?;
+            let (mut keys, _) = TokenKeys::from_config(&auth, false).map_err(|e| e.to_string())?;
+            if let Some(kid) = &kid {
+                keys = keys.signing_with(kid).map_err(|e| e.to_string())?;
+            }
             if !keys.can_issue() {
-                return Err(
-                    "JWT_PUBLIC_KEY_FILE is set: tokens come from your identity provider".into(),
-                );
+                return Err(if auth.jwt_jwks_file.is_some() {
+                    "JWT_JWKS_FILE is set: choose its oct key with --kid".into()
+                } else {
+                    "JWT_PUBLIC_KEY_FILE is set: tokens come from your identity provider".into()
+                });
             }
             let grant = grant(role.into(), society, institution, sub)?;
             println!("{}", keys.issue_for_client(&grant, client.as_deref(), ttl));
@@ -388,6 +400,9 @@ fn check_production(database: &DatabaseConfig, today: Option<NaiveDate>) -> Resu
     if today.is_some() {
         return Err("--production refuses CSC_TODAY: the date must be the real one".into());
     }
+    if let Some(refusal) = db::production_tls_refusal(url) {
+        return Err(refusal);
+    }
     Ok(())
 }
 
@@ -410,6 +425,7 @@ fn http_policy(http: &HttpConfig, production: bool, dev: bool) -> Result<HttpPol
             .graphql_concurrency
             .unwrap_or_else(HttpPolicy::default_concurrency)
             .max(1),
+        ..HttpPolicy::default()
     })
 }
 

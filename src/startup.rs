@@ -2,13 +2,16 @@
 //! tests both go through `build_router`, so tests exercise the real stack.
 
 use crate::allowlist::Allowlist;
+use crate::auth;
 use crate::auth::TokenKeys;
 use crate::db;
 use crate::entity::society;
+use crate::error::ErrorCode;
 use crate::events::EventBus;
 use crate::graphql::context::{Clock, SocietyCatalog};
 use crate::graphql::{CscSchema, Served, build_schema, sdl};
 use crate::handler;
+use crate::introspection::Shape;
 use crate::metrics::Metrics;
 use axum::Router;
 use axum::extract::State;
@@ -29,6 +32,10 @@ use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted, before it is buffered.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+/// Largest GraphQL answer, before compression: the heaviest front-end
+/// page (100 courses with their sites) is about 110 KB, the full
+/// introspection answer about 300 KB.
+pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// How the HTTP layer treats requests, beyond the GraphQL schema.
@@ -38,12 +45,16 @@ pub struct HttpPolicy {
     pub cors_origins: Vec<HeaderValue>,
     /// A request that takes longer is answered 408 instead of hanging.
     pub request_timeout: Duration,
-    /// `serve --production`: introspection is refused to anonymous callers.
+    /// `serve --production`: the schema is shown to authenticated callers
+    /// only (introspection, `/schema.graphql`, suggestions in errors).
     pub production: bool,
     /// `serve --dev`: GraphiQL offers "Sign in as" with tokens the server mints.
     pub dev: bool,
     /// GraphQL requests executed at once; the rest wait their turn.
     pub max_concurrent_requests: usize,
+    /// Largest GraphQL answer sent; a larger one is replaced by a
+    /// QUERY_TOO_COMPLEX error, never truncated.
+    pub max_response_bytes: usize,
 }
 
 impl HttpPolicy {
@@ -63,6 +74,7 @@ impl Default for HttpPolicy {
             production: false,
             dev: false,
             max_concurrent_requests: Self::default_concurrency(),
+            max_response_bytes: MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -73,10 +85,19 @@ pub struct AppState {
     pub keys: TokenKeys,
     /// The schema with query limits: every request but pure introspection.
     pub schema: CscSchema,
-    /// The same schema without limits, for introspection-only requests.
+    /// The same schema with the introspection limits, for
+    /// introspection-only requests.
     pub introspection_schema: CscSchema,
-    /// The schema of `/graphql/ws`.
+    /// The schema's lists, for costing introspection (`crate::introspection`).
+    pub introspection_shape: Arc<Shape>,
+    /// The schema with the query limits that hides itself: for callers
+    /// without a token under `--production`.
+    pub hidden_schema: CscSchema,
+    /// The schema of `/graphql/ws` (hidden under `--production`: the token
+    /// comes only after the upgrade).
     pub ws_schema: CscSchema,
+    /// For rebuilding the schemas a policy changes.
+    clock: Clock,
     pub policy: HttpPolicy,
     /// Admits `policy.max_concurrent_requests` GraphQL executions at once.
     pub executions: Arc<Semaphore>,
@@ -94,13 +115,26 @@ impl AppState {
     pub async fn new(db: DatabaseConnection, keys: TokenKeys, clock: Clock) -> Result<Self, DbErr> {
         let societies = SocietyCatalog::new(society::Entity::find().all(&db).await?);
         let events = EventBus::connect(&db).await?;
-        let schema_for =
-            |served| build_schema(db.clone(), societies.clone(), clock, events.clone(), served);
+        let schema_for = |served, hidden| {
+            build_schema(
+                db.clone(),
+                societies.clone(),
+                clock,
+                events.clone(),
+                served,
+                hidden,
+            )
+        };
         let policy = HttpPolicy::default();
+        let introspection_schema = schema_for(Served::Introspection, false);
+        let introspection_shape = Arc::new(Shape::measure(&introspection_schema).await);
         Ok(Self {
-            schema: schema_for(Served::Http),
-            introspection_schema: schema_for(Served::Introspection),
-            ws_schema: schema_for(Served::WebSocket),
+            schema: schema_for(Served::Http, false),
+            hidden_schema: schema_for(Served::Http, true),
+            introspection_schema,
+            introspection_shape,
+            ws_schema: schema_for(Served::WebSocket, policy.production),
+            clock,
             executions: Arc::new(Semaphore::new(policy.max_concurrent_requests)),
             policy,
             db,
@@ -119,6 +153,16 @@ impl AppState {
 
     pub fn with_policy(mut self, policy: HttpPolicy) -> Self {
         self.executions = Arc::new(Semaphore::new(policy.max_concurrent_requests.max(1)));
+        if policy.production != self.policy.production {
+            self.ws_schema = build_schema(
+                self.db.clone(),
+                self.societies.clone(),
+                self.clock,
+                self.events.clone(),
+                Served::WebSocket,
+                policy.production,
+            );
+        }
         self.policy = policy;
         self
     }
@@ -210,8 +254,50 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
-async fn schema_sdl() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], sdl())
+/// The SDL; under `--production` to authenticated callers only, like
+/// introspection.
+async fn schema_sdl(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if state.policy.production {
+        let refusal = |code, message| {
+            let id = headers
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let mut response = handler::graphql_error(StatusCode::UNAUTHORIZED, code, message, id);
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+        };
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .map(|v| v.to_str().unwrap_or("\u{0}"));
+        match auth::authenticate(&state.db, &state.keys, &state.societies, authorization).await {
+            Ok(viewer) if viewer.role.is_some() => {}
+            Ok(_) => {
+                return refusal(
+                    ErrorCode::Unauthenticated,
+                    "the schema is shown to authenticated callers only",
+                );
+            }
+            Err(crate::error::AppError::Unauthenticated) => {
+                return refusal(ErrorCode::Unauthenticated, "invalid or expired token");
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "authentication failed");
+                return handler::graphql_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::Internal,
+                    "internal error",
+                    "",
+                );
+            }
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], sdl()).into_response()
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.

@@ -142,8 +142,13 @@ impl Drop for Server {
 impl Server {
     /// Starts `csc serve` on a free port of 127.0.0.1 and waits until it is ready.
     async fn start(db: &TestDatabase) -> Self {
+        Self::start_with_keys(db, None).await
+    }
+
+    /// Like `start`, verifying tokens with the key set in `jwks` when given.
+    async fn start_with_keys(db: &TestDatabase, jwks: Option<&Path>) -> Self {
         for attempt in 0..3 {
-            let mut server = Self::spawn(db, attempt);
+            let mut server = Self::spawn(db, attempt, jwks);
             match server.wait_ready().await {
                 Ok(()) => return server,
                 // Another process took the port between our probe and the bind.
@@ -154,16 +159,22 @@ impl Server {
         panic!("no free port after three attempts");
     }
 
-    fn spawn(db: &TestDatabase, attempt: u32) -> Self {
+    fn spawn(db: &TestDatabase, attempt: u32, jwks: Option<&Path>) -> Self {
         let port = free_port();
         let log = db.dir.join(format!("server-{port}-{attempt}.log"));
         let stderr = std::fs::File::create(&log).expect("create the server log");
-        let child = Command::new(env!("CARGO_BIN_EXE_csc"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_csc"));
+        match jwks {
+            Some(path) => command.env("JWT_JWKS_FILE", path).env_remove("JWT_SECRET"),
+            None => command
+                .env("JWT_SECRET", SECRET)
+                .env_remove("JWT_JWKS_FILE"),
+        };
+        let child = command
             .arg("serve")
             .current_dir(&db.dir)
             .env("DATABASE_URL", &db.url)
             .env("BIND", format!("127.0.0.1:{port}"))
-            .env("JWT_SECRET", SECRET)
             .env("JWT_ISSUER", ISSUER)
             .env("JWT_AUDIENCE", AUDIENCE)
             .env("RUST_LOG", "warn")
@@ -806,6 +817,414 @@ fn the_url_of_another_database_keeps_host_and_options() {
     );
     assert_eq!(with_database("postgres://u@db", "x"), "postgres://u@db/x");
     assert!(Path::new(env!("CARGO_BIN_EXE_csc")).exists());
+}
+
+// --- PostgreSQL of our own: TLS and faults ------------------------------------------------
+
+#[path = "support/pg_cluster.rs"]
+mod pg_cluster;
+
+use pg_cluster::Cluster;
+
+/// A private cluster, or `None` after saying clearly why the test skips.
+fn private_cluster(tls: bool, test: &str) -> Option<Cluster> {
+    match Cluster::start(tls) {
+        Ok(cluster) => Some(cluster),
+        Err(why) => {
+            eprintln!("SKIPPED {test}: cannot start a throwaway PostgreSQL cluster here: {why}");
+            None
+        }
+    }
+}
+
+/// Whether the session of `db` runs over TLS (`pg_stat_ssl`).
+async fn session_uses_tls(db: &sea_orm::DatabaseConnection) -> bool {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        ))
+        .await
+        .expect("read pg_stat_ssl")
+        .expect("a row for this session");
+    row.try_get::<bool>("", "ssl").expect("a boolean")
+}
+
+async fn connect_to(url: &str) -> Result<sea_orm::DatabaseConnection, sea_orm::DbErr> {
+    csc::db::connect(&csc::config::DatabaseConfig {
+        database_url: url.to_owned(),
+        database_max_connections: 2,
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_over_tls_with_a_self_signed_certificate() {
+    let Some(cluster) = private_cluster(true, "postgres_over_tls") else {
+        return;
+    };
+    let cert = cluster
+        .root_cert
+        .clone()
+        .expect("a TLS cluster has a certificate");
+    let verified = cluster.url(&format!(
+        "?sslmode=verify-full&sslrootcert={}",
+        cert.display()
+    ));
+    let db = connect_to(&verified)
+        .await
+        .unwrap_or_else(|e| panic!("verify-full with the certificate: {e}"));
+    assert!(session_uses_tls(&db).await, "verify-full runs over TLS");
+    db.close().await.unwrap();
+
+    let db = connect_to(&cluster.url("?sslmode=require"))
+        .await
+        .unwrap_or_else(|e| panic!("require: {e}"));
+    assert!(session_uses_tls(&db).await, "require runs over TLS");
+    db.close().await.unwrap();
+
+    // Not trusted without the certificate; and the server takes no plain text.
+    assert!(
+        connect_to(&cluster.url("?sslmode=verify-full"))
+            .await
+            .is_err(),
+        "a self-signed certificate is not trusted without sslrootcert"
+    );
+    let named_wrongly = format!(
+        "postgres://postgres@127.0.0.2:{}/postgres?sslmode=verify-full&sslrootcert={}",
+        cluster.port,
+        cert.display()
+    );
+    assert!(
+        connect_to(&named_wrongly).await.is_err(),
+        "verify-full checks the host name"
+    );
+    assert!(
+        connect_to(&cluster.url("?sslmode=disable")).await.is_err(),
+        "the cluster refuses plain connections"
+    );
+
+    // The whole process, under --production, over verify-full.
+    let dir = std::env::temp_dir().join(format!("csc-process-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = TestDatabase {
+        url: verified,
+        dir,
+        postgres: None,
+    };
+    let server = Server::start(&db).await;
+    let response = server
+        .graphql(None, "{ societies { code } }", json!({}))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert!(response.json().get("errors").is_none(), "{}", response.body);
+}
+
+#[test]
+fn production_refuses_a_remote_postgres_without_tls() {
+    let output = Command::new(env!("CARGO_BIN_EXE_csc"))
+        .args(["serve", "--production"])
+        .env(
+            "DATABASE_URL",
+            "postgres://csc@db.example.jp:5432/csc?sslmode=prefer",
+        )
+        .env("JWT_SECRET", SECRET)
+        .env_remove("CSC_TODAY")
+        .env_remove("PGSSLMODE")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run csc serve --production");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("without TLS"), "{stderr}");
+}
+
+/// A read that reaches the database (the societies come from memory).
+const FAULT_READ: &str = "{ institutions(first: 5) { totalCount nodes { id } } }";
+
+/// What became of one request during the fault test.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Ok,
+    /// A GraphQL error with a contract code (any HTTP status).
+    Coded(String),
+}
+
+/// A request's outcome; `Err` for what a client could not act on: no
+/// answer within `PATIENCE`, or an answer without a code.
+async fn outcome(
+    port: u16,
+    token: &str,
+    query: &str,
+    variables: Value,
+    key: Option<&str>,
+) -> Result<(Outcome, Value), String> {
+    let authorization = format!("Bearer {token}");
+    let mut headers = vec![
+        ("Content-Type", "application/json"),
+        ("Authorization", authorization.as_str()),
+    ];
+    if let Some(key) = key {
+        headers.push(("Idempotency-Key", key));
+    }
+    let response = http(
+        port,
+        "POST",
+        "/graphql",
+        &headers,
+        &graphql_body(query, variables),
+    )
+    .await
+    .map_err(|e| format!("no answer: {e}"))?;
+    let json: Value = serde_json::from_str(&response.body).map_err(|_| {
+        format!(
+            "HTTP {} without a GraphQL body: {}",
+            response.status, response.body
+        )
+    })?;
+    match json["errors"][0]["extensions"]["code"].as_str() {
+        Some(code) => Ok((Outcome::Coded(code.to_owned()), json)),
+        None if response.status == 200 && json.get("errors").is_none() => Ok((Outcome::Ok, json)),
+        None => Err(format!(
+            "HTTP {} without a code: {}",
+            response.status, response.body
+        )),
+    }
+}
+
+/// Waits (at most 30 s) until GET /readyz answers `status`.
+async fn until_ready_is(port: u16, status: u16) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(response) = http(port, "GET", "/readyz", &[], b"").await
+            && response.status == status
+        {
+            return response.body;
+        }
+        assert!(Instant::now() < deadline, "/readyz never answered {status}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// PostgreSQL restarted, and connections cut mid-transaction, under a load
+/// of reads and keyed mutations: while it is down `/readyz` says so and
+/// every request gets an answer with a code within the request timeout;
+/// afterwards the service recovers without a restart, and every
+/// acknowledged mutation is in the database exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_restarts_and_dropped_connections_under_load() {
+    const WORKERS: usize = 3;
+    const MAX_ITERATIONS: usize = 3_000;
+    let Some(cluster) = private_cluster(false, "database_faults") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("csc-process-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = TestDatabase {
+        url: cluster.url(""),
+        dir,
+        postgres: None,
+    };
+    let server = Server::start(&db).await;
+    let port = server.port;
+    let token = admin_token();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+    let problems = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut workers = Vec::new();
+    for worker in 0..WORKERS {
+        let (stop, acknowledged, problems, token) = (
+            Arc::clone(&stop),
+            Arc::clone(&acknowledged),
+            Arc::clone(&problems),
+            token.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            for i in 0..MAX_ITERATIONS {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let read = outcome(port, &token, FAULT_READ, json!({}), None).await;
+                if let Err(problem) = read {
+                    problems.lock().unwrap().push(problem);
+                }
+                // A keyed mutation, retried with its key until it is
+                // acknowledged, refused as a conflict, or three times.
+                let name = format!("障害試験病院 {worker}-{i}");
+                let key = format!("fault-{worker}-{i}");
+                let variables = json!({ "i": { "name": name, "kind": "PUBLIC_HOSPITAL",
+                    "prefecture": "東京都", "certifiedTrainingFacility": true } });
+                for _ in 0..3 {
+                    match outcome(
+                        port,
+                        &token,
+                        CREATE_INSTITUTION,
+                        variables.clone(),
+                        Some(&key),
+                    )
+                    .await
+                    {
+                        Ok((Outcome::Ok, json)) => {
+                            let id = json["data"]["createInstitution"]["id"].as_str().unwrap();
+                            acknowledged
+                                .lock()
+                                .unwrap()
+                                .push((id.to_owned(), name.clone()));
+                            break;
+                        }
+                        Ok((Outcome::Coded(code), _)) if code == "CONFLICT" => break,
+                        Ok((Outcome::Coded(_), _)) => {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                        Err(problem) => {
+                            problems.lock().unwrap().push(problem);
+                            break;
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    let acks = |n: usize| {
+        let acknowledged = Arc::clone(&acknowledged);
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let start = acknowledged.lock().unwrap().len();
+            while acknowledged.lock().unwrap().len() < start + n {
+                assert!(Instant::now() < deadline, "fewer than {n} writes in 60 s");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+
+    // 1. PostgreSQL goes away in the middle of the load, then comes back.
+    acks(20).await;
+    cluster.stop_server().expect("stop PostgreSQL");
+    let body = until_ready_is(port, 503).await;
+    assert!(body.contains("database"), "{body}");
+    let (answer, json) = outcome(port, &token, FAULT_READ, json!({}), None)
+        .await
+        .expect("an answer with a code while PostgreSQL is down");
+    assert_eq!(answer, Outcome::Coded("INTERNAL".into()), "{json}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    cluster.start_server().expect("start PostgreSQL again");
+    until_ready_is(port, 200).await;
+    acks(20).await;
+
+    // 2. Connections cut mid-transaction (as a failover or a proxy does).
+    let admin = Database::connect(cluster.url("")).await.unwrap();
+    for _ in 0..5 {
+        admin
+            .execute_unprepared(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+            )
+            .await
+            .unwrap();
+        acks(5).await;
+    }
+    acks(20).await;
+    stop.store(true, Ordering::SeqCst);
+    for worker in workers {
+        worker.await.expect("a load worker");
+    }
+
+    let problems = problems.lock().unwrap().clone();
+    assert!(
+        problems.is_empty(),
+        "answers a client could not act on: {problems:#?}"
+    );
+    // Every acknowledged mutation exactly once, under its id.
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    for (id, name) in &acknowledged {
+        let rows = admin
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT id FROM institutions WHERE name = $1",
+                [name.clone().into()],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            rows.len(),
+            1,
+            "{name} is in the database {} times",
+            rows.len()
+        );
+        let number: i64 = rows[0].try_get("", "id").unwrap();
+        let expected = csc::graphql::ids::decode_kind(id, csc::graphql::ids::INSTITUTION);
+        assert_eq!(expected, Some(number), "{name}");
+    }
+    admin.close().await.unwrap();
+    drop(server);
+}
+
+/// Key rotation in the real process: the key set is rewritten and the
+/// process told with SIGHUP; the new key verifies, then the old one is
+/// refused, and the process is the same one throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_key_set_without_a_restart() {
+    use base64::Engine;
+    let oct = |kid: &str, secret: &str| {
+        let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        json!({ "kty": "oct", "kid": kid, "k": k })
+    };
+    let token = |kid: &str, secret: &str| {
+        let now = chrono::Utc::now().timestamp();
+        let claims = json!({ "sub": "board-staff-1", "role": "ADMIN", "iss": ISSUER,
+            "aud": AUDIENCE, "exp": now + 600, "iat": now, "nbf": now });
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.kid = Some(kid.to_owned());
+        let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
+        jsonwebtoken::encode(&header, &claims, &key).unwrap()
+    };
+    let (old_secret, new_secret) = (
+        "sighup-old-secret-0123456789abcdef",
+        "sighup-new-secret-0123456789abcdef",
+    );
+    let db = TestDatabase::create().await;
+    let path = db.dir.join("jwks.json");
+    let write = |keys: Value| {
+        let temporary = path.with_extension("tmp");
+        std::fs::write(&temporary, json!({ "keys": keys }).to_string()).unwrap();
+        std::fs::rename(&temporary, &path).unwrap();
+    };
+    write(json!([oct("old", old_secret)]));
+    let server = Server::start_with_keys(&db, Some(&path)).await;
+    let pid = server.pid();
+    let (old, new) = (token("old", old_secret), token("new", new_secret));
+    let port = server.port;
+    let status = |token: String| async move {
+        graphql(port, Some(&token), "{ viewer { role } }", json!({}))
+            .await
+            .expect("an answer")
+            .status
+    };
+    let until = |token: String, wanted: u16| async move {
+        let deadline = Instant::now() + PATIENCE;
+        while status(token.clone()).await != wanted {
+            assert!(Instant::now() < deadline, "no reload within {PATIENCE:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    assert_eq!(status(old.clone()).await, 200);
+    assert_eq!(status(new.clone()).await, 401);
+
+    write(json!([oct("old", old_secret), oct("new", new_secret)]));
+    signal(pid, "-HUP");
+    until(new.clone(), 200).await;
+    assert_eq!(
+        status(old.clone()).await,
+        200,
+        "the old key during the overlap"
+    );
+
+    write(json!([oct("new", new_secret)]));
+    signal(pid, "-HUP");
+    until(old.clone(), 401).await;
+    assert_eq!(status(new).await, 200, "the new key after the rotation");
+    assert_eq!(server.pid(), pid, "no restart");
 }
 
 // --- the first hour: the CLI, its help, the README and `serve --dev` ---------------------

@@ -63,6 +63,13 @@ pub struct RequestId(pub String);
 /// the heaviest screens the front ends need and refuses alias floods.
 pub mod limits {
     pub const DEPTH: usize = 10;
+    /// Introspection-only requests: GraphiQL's and graphql-codegen's
+    /// standard query is 15 deep (a type reference nests `ofType` nine
+    /// times). Their size is limited by `crate::introspection`.
+    pub const INTROSPECTION_DEPTH: usize = 18;
+    /// Introspection-only requests: fields and aliases, each counted once
+    /// (the standard queries count about 100 after their fragments).
+    pub const INTROSPECTION_COMPLEXITY: usize = 1_000;
     pub const COMPLEXITY: usize = 10_000;
     pub const RECURSIVE_DEPTH: usize = 32;
     pub const DIRECTIVES_PER_FIELD: usize = 5;
@@ -77,8 +84,9 @@ pub mod limits {
 pub enum Served {
     /// `POST` and `GET /graphql`, with the query limits.
     Http,
-    /// Introspection-only requests (GraphiQL's schema fetch), which
-    /// async-graphql would otherwise count against the limits.
+    /// Introspection-only requests (GraphiQL's schema fetch), which the
+    /// query limits would refuse: limits of their own, sized for the
+    /// standard introspection queries.
     Introspection,
     /// `/graphql/ws`: subscriptions, with the limits and the hooks that run
     /// for each event (error mapping, loader pacing, the subscription guard).
@@ -88,12 +96,17 @@ pub enum Served {
 /// Builds the schema with its shared data. Per-request data (the `Viewer`,
 /// the `RequestId`, the `Loaders`) is attached to each request by the HTTP
 /// handler, or to each connection by `ws::connection_init`.
+///
+/// `hidden`: no introspection and no "Did you mean …" suggestions, which
+/// would let a caller rebuild the schema field by field (`--production`,
+/// for callers without a token).
 pub fn build_schema(
     db: DatabaseConnection,
     societies: SocietyCatalog,
     clock: Clock,
     events: EventBus,
     served: Served,
+    hidden: bool,
 ) -> CscSchema {
     let mut builder = Schema::build(
         query::Query,
@@ -108,10 +121,17 @@ pub fn build_schema(
     .register_output_type::<ErrorCode>()
     .limit_recursive_depth(limits::RECURSIVE_DEPTH)
     .limit_directives(limits::DIRECTIVES_PER_FIELD);
-    if served != Served::Introspection {
-        builder = builder
+    builder = if served == Served::Introspection {
+        builder
+            .limit_depth(limits::INTROSPECTION_DEPTH)
+            .limit_complexity(limits::INTROSPECTION_COMPLEXITY)
+    } else {
+        builder
             .limit_depth(limits::DEPTH)
-            .limit_complexity(limits::COMPLEXITY);
+            .limit_complexity(limits::COMPLEXITY)
+    };
+    if hidden {
+        builder = builder.disable_introspection().disable_suggestions();
     }
     if served == Served::WebSocket {
         builder = builder

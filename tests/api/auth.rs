@@ -141,6 +141,16 @@ async fn society_token_with_an_unknown_field() {
     assert_refused(&app, &sign(&Header::new(Algorithm::HS256), &claims)).await;
 }
 
+/// GENERAL_PRACTICE has no society (the board runs it): no token speaks for it.
+#[tokio::test]
+async fn society_token_for_general_practice() {
+    let app = TestApp::spawn().await;
+    assert_refused(&app, &app.society(FieldCode::GeneralPractice)).await;
+    let mut claims = valid_claims("SOCIETY");
+    claims.society = Some("GENERAL_PRACTICE".into());
+    assert_refused(&app, &sign(&Header::new(Algorithm::HS256), &claims)).await;
+}
+
 #[tokio::test]
 async fn scope_claims_on_the_wrong_role() {
     let app = TestApp::spawn().await;

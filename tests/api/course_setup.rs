@@ -397,15 +397,16 @@ async fn participation_refusals() {
     insert_cycle(&app, YEAR, CyclePhase::Planning, 1).await;
     let vars = |field: &str| json!({ "year": YEAR, "field": field, "participating": true });
 
-    // GENERAL_PRACTICE belongs to the board, even for a society token scoped to it.
-    for token in [
-        app.society(FieldCode::InternalMedicine),
-        app.society(FieldCode::GeneralPractice),
+    // GENERAL_PRACTICE belongs to the board; a society token scoped to it
+    // is no token at all.
+    for (token, code) in [
+        (app.society(FieldCode::InternalMedicine), "FORBIDDEN"),
+        (app.society(FieldCode::GeneralPractice), "UNAUTHENTICATED"),
     ] {
         let (_, json) = app
             .gql(Some(&token), SET_PARTICIPATION, vars("GENERAL_PRACTICE"))
             .await;
-        assert_error(&json, "FORBIDDEN", None);
+        assert_error(&json, code, None);
     }
     // Another field's society.
     let (_, json) = app
@@ -825,6 +826,8 @@ async fn create_course_refusals_change_nothing() {
         )
         .await;
     assert_error(&json, "FORBIDDEN", None);
+    // A SOCIETY token for GENERAL_PRACTICE is refused before any resolver
+    // runs (so it leaves no audit event).
     let (_, json) = app
         .gql(
             Some(&app.society(FieldCode::GeneralPractice)),
@@ -832,7 +835,7 @@ async fn create_course_refusals_change_nothing() {
             json!({ "input": with(&["field"], json!("GENERAL_PRACTICE")) }),
         )
         .await;
-    assert_error(&json, "FORBIDDEN", None);
+    assert_error(&json, "UNAUTHENTICATED", None);
 
     // Nothing was written, and every refusal was audited.
     assert_eq!(admin_course_count(&app).await, 0);
@@ -841,7 +844,7 @@ async fn create_course_refusals_change_nothing() {
         .iter()
         .filter(|e| e["operation"] == "createCourse" && e["outcome"] == "REFUSED")
         .count();
-    assert_eq!(refused, cases.len() + 2, "{events:?}");
+    assert_eq!(refused, cases.len() + 1, "{events:?}");
     assert!(ok_events(&events, "createCourse").is_empty());
 
     // The same input is accepted once valid, and not after the call opened.

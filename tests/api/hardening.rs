@@ -89,7 +89,7 @@ async fn floods_and_deep_queries_are_too_complex() {
 }
 
 #[tokio::test]
-async fn graphiql_introspection_is_exempt_from_the_limits() {
+async fn graphiql_introspection_passes_within_the_introspection_limits() {
     let app = TestApp::spawn().await;
     let data = app.data(None, INTROSPECTION, json!({})).await;
     assert!(data["__schema"]["types"].as_array().unwrap().len() > 50);
@@ -108,6 +108,10 @@ async fn state_with(app: &TestApp, policy: HttpPolicy) -> AppState {
         .with_policy(policy)
 }
 
+/// `--production`: the schema is shown to authenticated callers only.
+/// Without a token, introspection is refused, `GET /schema.graphql` is 401
+/// and validation errors suggest no field names (which would let a tool like
+/// clairvoyance rebuild the schema); with any valid token all three work.
 #[tokio::test]
 async fn production_hides_the_schema_from_anonymous_callers() {
     let app = TestApp::spawn().await;
@@ -120,35 +124,99 @@ async fn production_hides_the_schema_from_anonymous_callers() {
     )
     .await;
     let router = build_router(state);
-    let call = |token: Option<String>| {
+    let send = |method: Method, uri: &str, token: Option<String>, body: Option<String>| {
         let router = router.clone();
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if body.is_some() {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+        }
+        let request = request
+            .body(body.map_or_else(Body::empty, Body::from))
+            .unwrap();
         async move {
-            let mut request = Request::builder()
-                .method(Method::POST)
-                .uri("/graphql")
-                .header(header::CONTENT_TYPE, "application/json");
-            if let Some(token) = token {
-                request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-            }
-            let body = json!({ "query": "{ __schema { queryType { name } } }" }).to_string();
-            let response = router
-                .oneshot(request.body(Body::from(body)).unwrap())
-                .await
-                .unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
             let bytes = http_body_util::BodyExt::collect(response.into_body())
                 .await
                 .unwrap()
                 .to_bytes();
-            serde_json::from_slice::<Value>(&bytes).unwrap()
+            (status, String::from_utf8(bytes.to_vec()).unwrap())
         }
     };
-    let anonymous = call(None).await;
+    let graphql = |query: &str, token: Option<String>| {
+        let body = json!({ "query": query }).to_string();
+        let sent = send(Method::POST, "/graphql", token, Some(body));
+        async move {
+            let (_, text) = sent.await;
+            serde_json::from_str::<Value>(&text).unwrap()
+        }
+    };
+    let applicant = || Some(app.applicant("doctor-1"));
+
+    // Introspection, over POST and GET.
+    let anonymous = graphql("{ __schema { queryType { name } } }", None).await;
     assert!(anonymous["data"]["__schema"].is_null(), "{anonymous}");
-    let admin = call(Some(app.admin())).await;
+    let (_, text) = send(
+        Method::GET,
+        "/graphql?query=%7B__type(name%3A%22Course%22)%7Bname%7D%7D",
+        None,
+        None,
+    )
+    .await;
+    assert!(!text.contains("\"Course\""), "{text}");
+    for token in [Some(app.admin()), applicant()] {
+        let json = graphql("{ __schema { queryType { name } } }", token).await;
+        assert_eq!(
+            json["data"]["__schema"]["queryType"]["name"], "Query",
+            "{json}"
+        );
+    }
+
+    // The SDL route.
+    let (status, text) = send(Method::GET, "/schema.graphql", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}");
+    assert!(!text.contains("type Query"), "{text}");
     assert_eq!(
-        admin["data"]["__schema"]["queryType"]["name"], "Query",
-        "{admin}"
+        error_code(&serde_json::from_str(&text).unwrap()).as_deref(),
+        Some("UNAUTHENTICATED")
     );
+    let (status, text) = send(Method::GET, "/schema.graphql", Some("garbage".into()), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}");
+    let (status, text) = send(Method::GET, "/schema.graphql", applicant(), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains("type Query"), "{text}");
+
+    // Suggestions: a misspelt field, argument and enum value.
+    let misspelt =
+        "{ course { id } courses(frist: 1, filter: { status: PUBLISHD }) { totalCount } }";
+    let anonymous = graphql(misspelt, None).await.to_string();
+    assert!(anonymous.contains("BAD_USER_INPUT"), "{anonymous}");
+    assert!(!anonymous.contains("Did you mean"), "{anonymous}");
+    let signed_in = graphql(misspelt, applicant()).await.to_string();
+    assert!(signed_in.contains("Did you mean"), "{signed_in}");
+
+    // Queries still run for everyone.
+    let json = graphql("{ societies { code } }", None).await;
+    assert!(json.get("errors").is_none(), "{json}");
+}
+
+/// Without `--production` the schema is public: the SDL route, introspection
+/// and suggestions answer anyone (docs/security.md says so).
+#[tokio::test]
+async fn outside_production_the_schema_is_public() {
+    let app = TestApp::spawn().await;
+    let (status, _, body) = app.get("/schema.graphql").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("type Query"));
+    let (_, json) = app.gql(None, "{ course { id } }", json!({})).await;
+    assert!(json.to_string().contains("Did you mean"), "{json}");
+    let data = app
+        .data(None, "{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(data["__schema"]["queryType"]["name"], "Query");
 }
 
 /// `GRAPHQL_CONCURRENCY`: past the limit a request waits for a turn, then runs.

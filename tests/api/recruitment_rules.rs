@@ -319,21 +319,14 @@ async fn create_cycle_is_for_the_board_only() {
     let app = TestApp::spawn().await;
     let hospital = app.insert_institution("東北大学病院").await;
     let input = cycle_input(2028, 40, "2027-09-01", "2027-09-30", "2027-11-04");
-    for token in [
-        app.society(InternalMedicine),
-        app.society(GeneralPractice),
-        app.institution(hospital),
-        app.applicant("doctor-1"),
+    // A SOCIETY token for GENERAL_PRACTICE is no token at all (the board runs it).
+    for (token, code) in [
+        (app.society(InternalMedicine), "FORBIDDEN"),
+        (app.society(GeneralPractice), "UNAUTHENTICATED"),
+        (app.institution(hospital), "FORBIDDEN"),
+        (app.applicant("doctor-1"), "FORBIDDEN"),
     ] {
-        refused(
-            &app,
-            Some(&token),
-            CREATE_CYCLE,
-            input.clone(),
-            "FORBIDDEN",
-            None,
-        )
-        .await;
+        refused(&app, Some(&token), CREATE_CYCLE, input.clone(), code, None).await;
     }
     refused(&app, None, CREATE_CYCLE, input, "UNAUTHENTICATED", None).await;
     assert!(snapshot(&app).await.cycles.is_empty());
@@ -548,29 +541,22 @@ async fn phase_moves_are_for_the_board_only() {
     cycle_in(&app, CyclePhase::Planning).await;
     let hospital = app.insert_institution("東北大学病院").await;
     doctor(&app, "doctor-1").await;
+    // A SOCIETY token for GENERAL_PRACTICE is no token at all (the board runs it).
     let tokens = [
-        app.society(InternalMedicine),
-        app.society(GeneralPractice),
-        app.institution(hospital),
-        app.applicant("doctor-1"),
+        (app.society(InternalMedicine), "FORBIDDEN"),
+        (app.society(GeneralPractice), "UNAUTHENTICATED"),
+        (app.institution(hospital), "FORBIDDEN"),
+        (app.applicant("doctor-1"), "FORBIDDEN"),
     ];
     for name in PHASE_MOVES {
-        for token in &tokens {
+        for (token, code) in &tokens {
             let vars = json!({ "y": YEAR });
-            refused(
-                &app,
-                Some(token),
-                &year_mutation(name),
-                vars,
-                "FORBIDDEN",
-                None,
-            )
-            .await;
+            refused(&app, Some(token), &year_mutation(name), vars, code, None).await;
         }
     }
-    for token in &tokens {
+    for (token, code) in &tokens {
         let vars = adjust_vars(InternalMedicine, 3, "応募者増");
-        refused(&app, Some(token), ADJUST, vars, "FORBIDDEN", None).await;
+        refused(&app, Some(token), ADJUST, vars, code, None).await;
     }
     assert_eq!(phase_of(&app, YEAR).await, CyclePhase::Planning);
 }
@@ -989,12 +975,18 @@ async fn decide_in_general_practice_is_for_the_board_only() {
     let id = applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
     for field in FieldCode::iter() {
         let token = app.society(field);
+        // A SOCIETY token for GENERAL_PRACTICE itself is no token at all.
+        let code = if field == GeneralPractice {
+            "UNAUTHENTICATED"
+        } else {
+            "FORBIDDEN"
+        };
         refused(
             &app,
             Some(&token),
             DECIDE,
             decide_vars(&id, "ADOPT"),
-            "FORBIDDEN",
+            code,
             None,
         )
         .await;
