@@ -16,6 +16,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use std::sync::Arc;
 use std::time::Duration;
@@ -87,6 +88,11 @@ pub struct AppState {
     pub events: EventBus,
     /// The 19 societies, for SOCIETY tokens.
     pub societies: SocietyCatalog,
+    /// Today for the schema (the real date, CSC_TODAY or the demo's day).
+    pub clock: Clock,
+    /// The demo's day when it is today (`serve --dev` on demo data):
+    /// GraphiQL says so.
+    pub demo_day: Option<NaiveDate>,
 }
 
 impl AppState {
@@ -109,7 +115,15 @@ impl AppState {
             allowlist: Arc::new(Allowlist::default()),
             events,
             societies,
+            clock,
+            demo_day: None,
         })
+    }
+
+    /// Marks `clock`'s fixed day as the demo's (src/demo.rs).
+    pub fn with_demo_day(mut self, day: Option<NaiveDate>) -> Self {
+        self.demo_day = day;
+        self
     }
 
     pub fn with_allowlist(mut self, allowlist: Allowlist) -> Self {

@@ -5,9 +5,12 @@ use super::*;
 impl Generator<'_> {
     // --- cycles, participation, courses ---
 
+    /// One cycle per intake year, in sequence: finalized up to the year
+    /// before [`SELECTION_YEAR`], that one in its selection, the next
+    /// one being planned.
     pub(super) fn cycle(&mut self, year: i32) {
         let k = (year - FIRST_YEAR) as usize;
-        let capacity = [40, 40, 40, 45, 50, 55, 60][k.min(6)];
+        let capacity = [40, 40, 40, 45, 50, 55, 60, 60][k.min(7)];
         let (opens, closes, general) = if year == FIRST_YEAR {
             // The first early call as it happened.
             (ymd(2020, 9, 23), ymd(2020, 10, 19), ymd(2020, 11, 4))
@@ -27,29 +30,45 @@ impl Generator<'_> {
             early_call_closes_on: closes,
             general_call_opens_on: general,
             sanction_years: 1,
-            phase: if year < OPEN_YEAR {
-                CyclePhase::SelectionFinalized
-            } else {
-                CyclePhase::EarlyCallOpen
+            phase: match year.cmp(&SELECTION_YEAR) {
+                std::cmp::Ordering::Less => CyclePhase::SelectionFinalized,
+                std::cmp::Ordering::Equal => CyclePhase::QuotasAllocated,
+                std::cmp::Ordering::Greater => CyclePhase::Planning,
             },
             course_years: if revised { 5 } else { 7 },
             clinical_years: if revised { 1 } else { 2 },
             flexible_second_paper: revised,
-            created_at: jst(ymd(year - 1, 4, 1), 10, 0),
+            // The board opens an intake's planning in the July fifteen
+            // months before its early call, so the societies set its courses
+            // while the intake before recruits; the first two intakes on the
+            // day the guideline was approved.
+            created_at: jst(ymd(year - 2, 7, 1).max(ymd(2020, 9, 18)), 10, 0),
         });
     }
 
     /// Each society decides whether it takes part (internal medicine always
     /// does); some that take part never say so, which counts as taking part
-    /// (II.2(1), `quota::takes_part`).
+    /// (II.2(1), `quota::takes_part`). For the intake being planned about
+    /// half have decided so far.
     pub(super) fn participations(&mut self, year: i32) -> Vec<bool> {
+        let planning = year == PLANNING_YEAR;
+        let (from, to) = if planning {
+            let created = self.cycle_of(year).created_at.date_naive();
+            (add_days(created, 14), sub_days(as_of(), 1))
+        } else {
+            (ymd(year - 1, 6, 1), ymd(year - 1, 7, 31))
+        };
         let mut out = Vec::with_capacity(FIELDS.len());
         for (i, f) in FIELDS.iter().enumerate() {
             let yes = i == 0 || chance(self.rng, f.participation);
-            let decision = (!yes || !chance(self.rng, 0.15)).then_some(yes);
+            let decided = if planning {
+                chance(self.rng, 0.5)
+            } else {
+                !yes || !chance(self.rng, 0.15)
+            };
+            let decision = decided.then_some(yes);
             if let Some(participating) = decision {
-                let decided_at =
-                    moment_between(self.rng, ymd(year - 1, 6, 1), ymd(year - 1, 7, 31));
+                let decided_at = moment_between(self.rng, from, to);
                 self.plan.participations.push(participation::Model {
                     id: next(&mut self.ids.participation),
                     society_id: self.societies[i].id,
@@ -87,8 +106,11 @@ impl Generator<'_> {
                 }
             }
         } else {
+            // Internal medicine, which always takes part, first.
             let mut left = weights.clone();
-            for _ in 0..n {
+            per_field[0] = 1;
+            left[0] = 0.0;
+            for _ in 1..n {
                 if let Some(f) = weighted(self.rng, &left) {
                     per_field[f] = 1;
                     left[f] = 0.0;
@@ -279,23 +301,40 @@ impl Generator<'_> {
             .copied()
             .unwrap_or(0);
         let capacity = capacity.max(cut as i32 + 1);
-        let created = moment_between(self.rng, ymd(year - 1, 5, 7), ymd(year - 1, 6, 10));
-        let submitted = created + chrono::Duration::days(self.rng.random_range(7..30));
-        let approved = submitted + chrono::Duration::days(self.rng.random_range(10..25));
-        let published = approved + chrono::Duration::days(self.rng.random_range(3..14));
-        let status = if year < OPEN_YEAR {
-            if chance(self.rng, 0.04) {
+        let days = |rng: &mut ChaCha8Rng, range: std::ops::Range<i64>| {
+            chrono::Duration::days(rng.random_range(range))
+        };
+        let status;
+        let (created, submitted, approved, published);
+        if year == PLANNING_YEAR {
+            // Being set: drafted since the cycle was created, each as far
+            // as it got by today (the board takes its time to consult).
+            let opened = cycle.created_at.date_naive();
+            created = moment_between(self.rng, add_days(opened, 21), sub_days(as_of(), 1));
+            submitted = created + days(self.rng, 14..60);
+            approved = submitted + days(self.rng, 14..40);
+            published = approved + days(self.rng, 7..21);
+            let now = jst(as_of(), 9, 0);
+            status = if published <= now {
+                CourseStatus::Published
+            } else if approved <= now {
+                CourseStatus::Approved
+            } else if submitted <= now {
+                CourseStatus::Submitted
+            } else {
+                CourseStatus::Draft
+            };
+        } else {
+            created = moment_between(self.rng, ymd(year - 1, 5, 7), ymd(year - 1, 6, 10));
+            submitted = created + days(self.rng, 7..30);
+            approved = submitted + days(self.rng, 10..25);
+            published = approved + days(self.rng, 3..14);
+            status = if chance(self.rng, 0.04) {
                 CourseStatus::Withdrawn
             } else {
                 CourseStatus::Published
-            }
-        } else {
-            match self.rng.random_range(0..20) {
-                0 => CourseStatus::Submitted,
-                1 => CourseStatus::Approved,
-                _ => CourseStatus::Published,
-            }
-        };
+            };
+        }
         let withdrawn_on = (status == CourseStatus::Withdrawn).then(|| {
             day_between(
                 self.rng,
@@ -305,6 +344,7 @@ impl Generator<'_> {
         });
         let withdrawn_at = withdrawn_on.map(|d| jst(d, 15, 0));
         let (submitted_at, approved_at, published_at) = match status {
+            CourseStatus::Draft => (None, None, None),
             CourseStatus::Submitted => (Some(submitted), None, None),
             CourseStatus::Approved => (Some(submitted), Some(approved), None),
             _ => (Some(submitted), Some(approved), Some(published)),

@@ -1,22 +1,33 @@
 //! `csc seed-demo`: fills an empty database with a realistic, deterministic
 //! data set; the national scale at `--scale 1`, a small demo below it.
 //!
+//! The data describes one day, [`as_of`] (2026-10-22), and a real calendar:
+//! one recruitment cycle per intake year, in sequence. The intakes
+//! 2021-2026 are finalized; the 2027 early call closed on 2026-10-19 and its
+//! selection is under way (QUOTAS_ALLOCATED: quotas by the board's rule, the
+//! societies proposing, the board confirming, one proposal of internal
+//! medicine waiting for the board); the 2028 cycle is PLANNING (some
+//! societies have decided whether they take part, courses at every step
+//! from DRAFT to PUBLISHED, a few doctors registered for its call).
+//! Operations of other phases are tried by moving the 2028 cycle on
+//! (docs/examples: `# after:` lines). The day is recorded in `demo_facts`,
+//! and `csc serve --dev` takes it as today (src/demo.rs).
+//!
 //! At scale 1: about 1,500 institutions (80 university hospitals, the 6
 //! national centres, the rest public and other hospitals, named from their
-//! prefecture and kind), the recruitment cycles 2021-2027 (2021-2026 with
-//! the selection finalized, 2027 with the early call open), about 60 courses
-//! a year with partner sites, research hosts and status guarantees, about
-//! 10,000 doctors with their applications and parallel general applications,
-//! and the adopted ones as trainees with papers, extensions, study abroad,
-//! departures and annual reports. Field quotas are computed with the board's
-//! rule ([`crate::domain::quota`]) and the selection follows
-//! `finalizeSelection`, so every figure the API derives is consistent.
+//! prefecture and kind), about 60 courses a year with partner sites,
+//! research hosts and status guarantees, about 10,000 doctors with their
+//! applications and parallel general applications, and the adopted ones as
+//! trainees with papers, extensions, study abroad, departures and annual
+//! reports. Field quotas are computed with the board's rule
+//! ([`crate::domain::quota`]) and the selection follows `finalizeSelection`,
+//! so every figure the API derives is consistent.
 //!
-//! Deterministic: the same seed and scale give the same rows (a ChaCha8
-//! generator, fixed dates, no hash-map iteration). The data describes the
-//! world as of [`AS_OF`]. Rows are built in memory with their ids (after the
-//! largest id already in each table), then inserted table by table in
-//! multi-row INSERTs, one transaction per chunk.
+//! Deterministic: the same seed and scale give the same rows and ids (a
+//! ChaCha8 generator, fixed dates, no hash-map iteration), so the examples
+//! in docs/examples can name them. Rows are built in memory with their ids
+//! (after the largest id already in each table), then inserted table by
+//! table in multi-row INSERTs, one transaction per chunk.
 
 mod courses;
 mod helpers;
@@ -33,6 +44,7 @@ use helpers::*;
 use reference::*;
 
 use crate::db::begin_write;
+use crate::demo::DemoFacts;
 use crate::domain::course::{self as course_rules, HostKind, Site};
 use crate::domain::cycle::{Calendar, Phase, training_year};
 use crate::domain::departure::{self as leaving, Recorder};
@@ -43,16 +55,18 @@ use crate::domain::selection::{self, Candidate, Fate, Room};
 use crate::domain::training::{self as training_rules, EffortReport, PaperFacts, TraineeFacts};
 use crate::domain::validate::PREFECTURES;
 use crate::entity::enums::{
-    ApplicationOutcome, ApplicationStatus, CourseStatus, CyclePhase, DecisionBasis, DecisionStatus,
-    DegreeStatus, EffortSource, ExtensionReason, FieldCode, GeneralApplicationStatus,
-    InstitutionKind, ReportStatus, ResearchHostKind, SanctionReason, TraineePhase,
+    ApplicationOutcome, ApplicationStatus, CourseStatus, CyclePhase, Decision, DecisionBasis,
+    DecisionStatus, DegreeStatus, EffortSource, ExtensionReason, FieldCode,
+    GeneralApplicationStatus, InstitutionKind, ReportStatus, ResearchHostKind, SanctionReason,
+    TraineePhase,
 };
 use crate::entity::{
     annual_report, annual_report_entry, annual_report_version, applicant, application, course,
-    course_partner_site, departure, extension, field_quota, general_application, guidance,
-    institution, institution_certification, paper, participation, quota_reduction,
+    course_partner_site, demo_fact, departure, extension, field_quota, general_application,
+    guidance, institution, institution_certification, paper, participation, quota_reduction,
     recruitment_cycle, research_effort_report, sanction, society, study_abroad, trainee,
 };
+use crate::graphql::ids;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -66,16 +80,23 @@ use std::fmt;
 
 /// The first intake year seeded (the course's first recruitment, 2020-09).
 pub const FIRST_YEAR: i32 = 2021;
-/// The intake whose early call is open in the demo.
-pub const OPEN_YEAR: i32 = 2027;
+/// The intake whose selection is under way on the demo's day (QUOTAS_ALLOCATED).
+pub const SELECTION_YEAR: i32 = 2027;
+/// The next intake, whose courses are being set (PLANNING).
+pub const PLANNING_YEAR: i32 = 2028;
+/// `seed-demo`'s default `--scale`: the small demo the examples are written for.
+pub const DEFAULT_SCALE: f64 = 0.01;
+/// `seed-demo`'s default `--seed`.
+pub const DEFAULT_SEED: u64 = 2026;
 /// Largest `--scale`: licence numbers (7 digits) and names stay unique below it.
 pub const MAX_SCALE: f64 = 20.0;
 /// Bind parameters per INSERT, below SQLite's 32,766 and PostgreSQL's 65,535.
 const MAX_PARAMS: usize = 30_000;
 
-/// The day the data describes: the 2027 early call is open.
+/// The day the data describes: three days after the 2027 early call closed,
+/// the quotas allocated, the decisions being made; the 2028 courses being set.
 pub fn as_of() -> NaiveDate {
-    ymd(2026, 10, 1)
+    ymd(2026, 10, 22)
 }
 
 /// Seeds `db` (migrated) at `scale` (1 = national scale; 0.01 a small demo)
@@ -89,10 +110,11 @@ pub async fn seed_demo(db: &DatabaseConnection, scale: f64, seed: u64) -> Result
     }
     let existing = course::Entity::find().count(db).await?
         + recruitment_cycle::Entity::find().count(db).await?
-        + applicant::Entity::find().count(db).await?;
+        + applicant::Entity::find().count(db).await?
+        + demo_fact::Entity::find().count(db).await?;
     if existing > 0 {
         return Err(DbErr::Custom(
-            "the database already holds courses, cycles or applicants; \
+            "the database already holds courses, cycles, applicants or demo data; \
              seed-demo fills a freshly migrated database only"
                 .into(),
         ));
@@ -113,6 +135,12 @@ pub async fn seed_demo(db: &DatabaseConnection, scale: f64, seed: u64) -> Result
     let plan = Generator::new(&mut rng, Sizes::new(scale), &societies, bases).run()?;
     let summary = plan.summary();
     plan.insert(db).await?;
+    let facts = DemoFacts {
+        today: as_of(),
+        scale,
+        seed,
+    };
+    crate::demo::record(db, &facts).await?;
     Ok(summary)
 }
 
@@ -131,7 +159,9 @@ impl Sizes {
         Self {
             university_hospitals: n(80.0, 12),
             other_hospitals: n(1_414.0, 30),
-            courses_per_year: n(60.0, 10),
+            // At least 20, so that the small demo's fields have courses to
+            // choose from (internal medicine several).
+            courses_per_year: n(60.0, 20),
             applicants: n(10_000.0, 20),
         }
     }
@@ -292,6 +322,7 @@ struct Plan {
     entries: Vec<annual_report_entry::Model>,
     guidance: Vec<guidance::Model>,
     idle_subjects: Vec<String>,
+    showcase: summary::Showcase,
 }
 
 struct Generator<'a> {
@@ -351,26 +382,32 @@ impl<'a> Generator<'a> {
 
     fn run(mut self) -> Result<Plan, DbErr> {
         self.institutions();
-        let years: Vec<i32> = (FIRST_YEAR..=OPEN_YEAR).collect();
-        for &year in &years {
+        for year in FIRST_YEAR..=PLANNING_YEAR {
             self.cycle(year);
         }
+        // Doctors apply up to the intake in selection; a few registered
+        // since for the next one.
+        let years: Vec<i32> = (FIRST_YEAR..=SELECTION_YEAR).collect();
         let cohorts = self.cohorts(years.len());
         let mut previous_not_adopted: Vec<usize> = Vec::new();
         for (k, &year) in years.iter().enumerate() {
             let participating = self.participations(year);
             let courses = self.courses(year, &participating);
             let apps = self.recruit(year, cohorts[k], &courses, &previous_not_adopted);
-            previous_not_adopted = if year < OPEN_YEAR {
+            previous_not_adopted = if year < SELECTION_YEAR {
                 self.select(year, &participating, &apps)?
             } else {
+                self.select_so_far(year, &participating, &apps)?;
                 Vec::new()
             };
         }
+        let participating = self.participations(PLANNING_YEAR);
+        self.courses(PLANNING_YEAR, &participating);
         self.training();
         self.reports();
         self.research_effort();
         self.completions();
+        self.plan.showcase = self.showcase();
         Ok(self.plan)
     }
 
@@ -415,9 +452,9 @@ impl<'a> Generator<'a> {
         suspension::suspended_until(&own, year).is_some()
     }
 
-    /// The cycles as they stood on `day`: those created by then, each in
-    /// the phase its dates give (the seeded cycles finalize ten days after
-    /// the early call closes; the open one is in its call on [`as_of`]).
+    /// The cycles as they stood on `day` (at most [`as_of`]): those created
+    /// by then, each in the phase its dates give (a cycle's selection is
+    /// finalized ten days after its early call closes).
     fn calendar_on(&self, day: NaiveDate) -> Calendar {
         let cycles = self
             .plan
@@ -427,7 +464,7 @@ impl<'a> Generator<'a> {
             .map(|c| {
                 let phase = if day < c.early_call_opens_on {
                     Phase::Planning
-                } else if day < c.early_call_closes_on || c.year == OPEN_YEAR {
+                } else if day < c.early_call_closes_on {
                     Phase::EarlyCallOpen
                 } else if day < add_days(c.early_call_closes_on, 10) {
                     Phase::QuotasAllocated

@@ -48,18 +48,23 @@ impl Generator<'_> {
                 _ => self.rng.random_range(5..=8),
             };
         // A few apply before their initial training is over: not eligible.
-        let completed = if seq != 1 && chance(self.rng, 0.01) {
+        let completed = if seq != 1 && year <= SELECTION_YEAR && chance(self.rng, 0.01) {
             ymd(year, 9, 30)
         } else {
             ymd(graduation_year + 2, 3, 31)
         };
-        let cycle = self.cycle_of(year);
-        let (opens, closes) = (cycle.early_call_opens_on, cycle.early_call_closes_on);
-        let registered = moment_between(
-            self.rng,
-            ymd(year - 1, 8, 1),
-            closes.min(as_of()).max(opens),
-        );
+        // Registered from the August before the intake's call until it
+        // closed; for the intake being planned, since the August before
+        // the current call (they finish their initial training too late
+        // for it, or chose to wait).
+        let (from, to) = if year > SELECTION_YEAR {
+            (ymd(SELECTION_YEAR - 1, 8, 1), sub_days(as_of(), 1))
+        } else {
+            let cycle = self.cycle_of(year);
+            let (opens, closes) = (cycle.early_call_opens_on, cycle.early_call_closes_on);
+            (ymd(year - 1, 8, 1), closes.min(as_of()).max(opens))
+        };
+        let registered = moment_between(self.rng, from, to);
         let row = applicant::Model {
             id: next(&mut self.ids.applicant),
             subject: format!("doctor-{seq:04}"),
@@ -93,9 +98,10 @@ impl Generator<'_> {
         self.people.len() - 1
     }
 
-    /// The year's applications: the new cohort, a few who were not adopted
-    /// last year and try again, and in the open year doctors registered
-    /// without an application yet. Returns the application indices.
+    /// The year's applications: the new cohort and a few who were not
+    /// adopted last year and try again. With the intake in selection, a
+    /// few doctors register for the next one, without an application yet.
+    /// Returns the application indices.
     pub(super) fn recruit(
         &mut self,
         year: i32,
@@ -103,8 +109,7 @@ impl Generator<'_> {
         courses: &[usize],
         not_adopted_last_year: &[usize],
     ) -> Vec<usize> {
-        let open = year == OPEN_YEAR;
-        let idle = if open {
+        let idle = if year == SELECTION_YEAR {
             ((cohort as f64 * 0.15).round() as usize).clamp(1, cohort)
         } else {
             0
@@ -138,9 +143,15 @@ impl Generator<'_> {
         }
         let mut made = Vec::new();
         for a in doctors {
+            // doctor-0001, the demo's trainee, is of internal medicine.
             let first = self.people[a].seq == 1;
-            let Some(field) = weighted(self.rng, &field_weights) else {
+            let Some(drawn) = weighted(self.rng, &field_weights) else {
                 break;
+            };
+            let field = if first && !by_field[0].is_empty() {
+                0
+            } else {
+                drawn
             };
             let choices: Vec<usize> = by_field[field]
                 .iter()
@@ -157,7 +168,7 @@ impl Generator<'_> {
             made.push(self.apply(year, a, choices[at], first));
         }
         for _ in 0..idle {
-            let a = self.applicant(year, true);
+            let a = self.applicant(PLANNING_YEAR, true);
             self.plan
                 .idle_subjects
                 .push(self.plan.applicants[a].subject.clone());
@@ -167,11 +178,7 @@ impl Generator<'_> {
 
     pub(super) fn apply(&mut self, year: i32, a: usize, c: usize, first: bool) -> usize {
         let cycle = self.cycle_of(year).clone();
-        let last_day = if year == OPEN_YEAR {
-            as_of()
-        } else {
-            sub_days(cycle.early_call_closes_on, 1)
-        };
+        let last_day = sub_days(cycle.early_call_closes_on, 1);
         let last_day = match self.course_info[c].withdrawn_on {
             Some(w) => sub_days(w, 1),
             None => last_day,
@@ -236,11 +243,7 @@ impl Generator<'_> {
         } else {
             self.course_info[c].institution
         };
-        let latest = if year == OPEN_YEAR {
-            as_of()
-        } else {
-            self.cycle_of(year).general_call_opens_on
-        };
+        let latest = self.cycle_of(year).general_call_opens_on.min(as_of());
         let created_at =
             moment_between(self.rng, submitted_at.date_naive(), latest).max(submitted_at);
         self.plan
@@ -265,10 +268,11 @@ impl Generator<'_> {
         ineligibility(&self.people[a].facts, year).is_empty()
     }
 
-    /// Quotas by the board's rule, adoptions within them (proposed by the
-    /// society, confirmed by the board), then what `finalizeSelection` does.
-    /// Returns the doctors not adopted.
-    pub(super) fn select(
+    /// The year's quotas by the board's rule (rows of `field_quotas`), and
+    /// the applications the societies and the board adopt, in the order
+    /// they decide them (doctor-0001 first), each within the room
+    /// `selection::room_for_one_more` leaves.
+    fn quotas_and_choices(
         &mut self,
         year: i32,
         participating: &[bool],
@@ -343,7 +347,7 @@ impl Generator<'_> {
         let mut in_field = vec![0u32; FIELDS.len()];
         let mut in_course: BTreeMap<usize, u32> = BTreeMap::new();
         let mut at_institution: BTreeMap<i64, u32> = BTreeMap::new();
-        let mut adopted = BTreeSet::new();
+        let mut chosen = Vec::new();
         for i in order {
             let c = self.apps[i].course;
             let f = self.course_info[c].field;
@@ -361,9 +365,36 @@ impl Generator<'_> {
                 in_field[f] += 1;
                 *in_course.entry(c).or_default() += 1;
                 *at_institution.entry(institution).or_default() += 1;
-                adopted.insert(i);
+                chosen.push(i);
             }
         }
+        Ok(chosen)
+    }
+
+    /// The basis of an adoption (I.2(2)④): the society proposes and the
+    /// board confirms; for 総合診療 the board decides alone.
+    fn basis(&self, field: usize) -> DecisionBasis {
+        if self.societies[field].operated_by_board {
+            DecisionBasis::Board
+        } else {
+            DecisionBasis::SocietyProposal
+        }
+    }
+
+    /// Quotas by the board's rule, adoptions within them (proposed by the
+    /// society, confirmed by the board), then what `finalizeSelection` does.
+    /// Returns the doctors not adopted.
+    pub(super) fn select(
+        &mut self,
+        year: i32,
+        participating: &[bool],
+        apps: &[usize],
+    ) -> Result<Vec<usize>, DbErr> {
+        let adopted: BTreeSet<usize> = self
+            .quotas_and_choices(year, participating, apps)?
+            .into_iter()
+            .collect();
+        let cycle = self.cycle_of(year).clone();
 
         let decided_at = jst(add_days(cycle.early_call_closes_on, 7), 17, 0);
         let finalized_at = jst(add_days(cycle.early_call_closes_on, 10), 10, 0);
@@ -373,13 +404,7 @@ impl Generator<'_> {
             let general = self.apps[i].general;
             let c = self.apps[i].course;
             let adopted_here = adopted.contains(&i);
-            // I.2(2)④: the society proposes, the board confirms; for
-            // 総合診療 the board decides alone.
-            let basis = if self.societies[self.course_info[c].field].operated_by_board {
-                DecisionBasis::Board
-            } else {
-                DecisionBasis::SocietyProposal
-            };
+            let basis = self.basis(self.course_info[c].field);
             // One application per doctor and cycle: the doctor's fate is this one's.
             let candidate = Candidate {
                 application: self.plan.applications[i].id,
@@ -424,6 +449,47 @@ impl Generator<'_> {
             .into_iter()
             .filter(|&a| self.eligible(a, year + 1))
             .collect())
+    }
+
+    /// The selection of the intake in progress on [`as_of`]: quotas
+    /// allocated the day after the call closed; each society has proposed a
+    /// third of its adoptions, which the board confirmed the next evening
+    /// (for 総合診療 the board decided alone); internal medicine's next
+    /// proposal, made this morning, waits for the board (so `finalizeSelection`
+    /// waits too); the rest are still to be decided, each within the room
+    /// left. Nothing is final: no outcome, no trainee.
+    pub(super) fn select_so_far(
+        &mut self,
+        year: i32,
+        participating: &[bool],
+        apps: &[usize],
+    ) -> Result<(), DbErr> {
+        let chosen = self.quotas_and_choices(year, participating, apps)?;
+        let closes = self.cycle_of(year).early_call_closes_on;
+        let confirmed_at = jst(add_days(closes, 2), 17, 0);
+        let proposed_at = jst(as_of(), 9, 30);
+        let mut by_field: Vec<Vec<usize>> = vec![Vec::new(); FIELDS.len()];
+        for i in chosen {
+            by_field[self.course_info[self.apps[i].course].field].push(i);
+        }
+        for (field, choices) in by_field.iter().enumerate() {
+            let decided = choices.len() / 3;
+            let basis = self.basis(field);
+            for &i in &choices[..decided] {
+                let row = &mut self.plan.applications[i];
+                row.status = ApplicationStatus::Adopted;
+                row.decided_at = Some(confirmed_at);
+                row.decision_basis = Some(basis);
+            }
+            if field == 0
+                && let Some(&i) = choices.get(decided)
+            {
+                let row = &mut self.plan.applications[i];
+                row.proposed_decision = Some(Decision::Adopt);
+                row.proposed_at = Some(proposed_at);
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn trainee(&mut self, year: i32, app: usize, created_at: DateTime<Utc>) {
