@@ -366,7 +366,7 @@ async fn the_demo_data_obeys_the_guideline() {
 async fn the_demo_day_is_in_a_selection_window() {
     use csc::entity::enums::Decision;
     use csc::entity::enums::{ApplicationOutcome, ApplicationStatus, CourseStatus};
-    use csc::entity::{field_quota, general_application, society};
+    use csc::entity::{field_quota, society};
 
     let mut cleanup = Cleanup(Vec::new());
     let db = fresh(&mut cleanup).await;
@@ -414,8 +414,7 @@ async fn the_demo_day_is_in_a_selection_window() {
     let trainees = trainee::Entity::find().all(&db).await.unwrap();
     assert!(trainees.iter().all(|t| t.started_on < today));
 
-    // The doctor the summary names is still waiting, with a parallel
-    // application, to internal medicine.
+    // The doctor the summary names is still waiting, on internal medicine.
     let (subject, _) = summary.waiting_applicant.expect("a doctor waiting");
     let doctor = applicant::Entity::find()
         .filter(applicant::Column::Subject.eq(subject.as_str()))
@@ -430,12 +429,6 @@ async fn the_demo_day_is_in_a_selection_window() {
     assert_eq!(mine.status, ApplicationStatus::Submitted);
     assert_eq!(mine.proposed_decision, None);
     assert_eq!(field_of(mine.course_id), internal_medicine);
-    let parallel = general_application::Entity::find()
-        .filter(general_application::Column::ApplicationId.eq(mine.id))
-        .count(&db)
-        .await
-        .unwrap();
-    assert_eq!(parallel, 1);
 
     // The intake being planned: no applications, courses at several steps,
     // none of them dated after today.

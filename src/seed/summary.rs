@@ -35,9 +35,9 @@ pub struct Summary {
     /// The hospital where doctor-0001 trains (id, name): the INSTITUTION
     /// to start with, as GraphiQL's "Sign in as" offers it.
     pub first_trainee_institution: Option<(i64, String)>,
-    /// A doctor (subject, name) who applied to internal medicine for
-    /// [`SELECTION_YEAR`] with a parallel general application, not decided
-    /// yet: the first such by subject.
+    /// A doctor (subject, name) whose application to internal medicine for
+    /// [`SELECTION_YEAR`] waits for a decision (nothing proposed yet): the
+    /// first such by subject, as GraphiQL's "Sign in as" finds it.
     pub waiting_applicant: Option<(String, String)>,
     /// Doctors registered for [`PLANNING_YEAR`] without an application yet,
     /// in subject order: they can `submitApplication` once its call opens.
@@ -222,7 +222,7 @@ pub(super) struct Showcase {
 impl Generator<'_> {
     /// doctor-0001's hospital, and the first doctor (by subject) whose
     /// application to internal medicine for [`SELECTION_YEAR`] is
-    /// undecided, with no proposal, and carries a general application.
+    /// undecided, with nothing proposed.
     pub(super) fn showcase(&self) -> Showcase {
         let plan = &self.plan;
         let trainee_institution = plan
@@ -243,7 +243,6 @@ impl Generator<'_> {
                 row.year == SELECTION_YEAR
                     && row.status == ApplicationStatus::Submitted
                     && row.proposed_decision.is_none()
-                    && self.apps[i].general.is_some()
                     && plan.courses[self.apps[i].course].society_id == internal_medicine
             })
             .map(|i| &plan.applicants[self.apps[i].applicant])
