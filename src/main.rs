@@ -94,6 +94,8 @@ enum Command {
     /// Apply pending migrations, then fill the database (which must hold no
     /// courses, cycles or applicants yet) with realistic, deterministic demo
     /// data: national scale at --scale 1, a small demo at the default 0.01.
+    /// The data describes 2026-10-22 (the 2027 selection under way, the 2028
+    /// courses being set); `serve --dev` takes that day as today.
     SeedDemo {
         /// Fraction of the national scale (1: about 1,500 institutions and
         /// 10,000 doctors); fractions such as 0.01 give a small demo.
