@@ -27,7 +27,7 @@ use serde::Serialize;
 pub const PATH: &str = "/graphiql/dev/sign-in";
 /// As long as the token `serve --dev` prints.
 const TTL_SECONDS: i64 = 8 * 3600;
-/// The demo's doctor with papers and a trainee record (src/seed.rs).
+/// The demo's doctor with papers and a trainee record (src/seed/).
 const DEMO_DOCTOR: &str = "doctor-0001";
 
 /// One choice of "Sign in as".
