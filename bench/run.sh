@@ -162,10 +162,16 @@ for backend in $BACKENDS; do
         "$CSC" token --role APPLICANT --sub "$(printf 'doctor-%04d' "$i")" >> "$WORK/idle-tokens.txt"
     done
     mutation_token=$(head -1 "$WORK/idle-tokens.txt")
-    # An open internal-medicine course and its institution, for submitApplication.
+    # The demo's 2028 cycle is PLANNING (2027 is in its selection): the board
+    # opens its early call, and the doctors registered for it (idle_subjects)
+    # apply to a published internal-medicine course of it.
+    OPEN_JSON=$(mktemp -p "$WORK")
+    $CLIENT body /dev/stdin > "$OPEN_JSON" <<'EOF'
+mutation OpenEarlyCall { openEarlyCall(year: 2028) { phase } }
+EOF
     COURSE_JSON=$(mktemp -p "$WORK")
     $CLIENT body /dev/stdin > "$COURSE_JSON" <<'EOF'
-query OpenCourse { courses(filter: { year: 2027, status: PUBLISHED, field: INTERNAL_MEDICINE }, first: 1) { nodes { id responsibleInstitution { id } } } }
+query OpenCourse { courses(filter: { year: 2028, status: PUBLISHED, field: INTERNAL_MEDICINE }, first: 1) { nodes { id responsibleInstitution { id } } } }
 EOF
 
     # SQL statements per request, and one request at a time the time spent
@@ -176,8 +182,12 @@ EOF
     start_server "$port" "$OUT/server-$backend-probe.log" \
         env RUST_LOG=warn DATABASE_URL="$URL" BIND="127.0.0.1:$port" "$CSC" serve
     pid=$PID
+    opened=$(curl -s -H 'content-type: application/json' -H "authorization: Bearer $ADMIN" -d @"$OPEN_JSON" "http://127.0.0.1:$port/graphql")
     course=$(curl -s -H 'content-type: application/json' -d @"$COURSE_JSON" "http://127.0.0.1:$port/graphql")
     stop "$pid"
+    if [ "$(echo "$opened" | jq -r '.data.openEarlyCall.phase')" != EARLY_CALL_OPEN ]; then
+        echo "openEarlyCall(2028) failed: $opened" >&2; exit 1
+    fi
     COURSE_ID=$(echo "$course" | jq -r '.data.courses.nodes[0].id')
     INSTITUTION_ID=$(echo "$course" | jq -r '.data.courses.nodes[0].responsibleInstitution.id')
     submit=$($CLIENT body bench/queries/e_submit.graphql "{\"input\": {\"courseId\": \"$COURSE_ID\", \"generalApplication\": {\"programName\": \"bench\", \"field\": \"INTERNAL_MEDICINE\", \"institutionId\": \"$INSTITUTION_ID\"}}}")

@@ -2,8 +2,9 @@
 // 127.0.0.1, and checks that it renders, that the first tab (published
 // courses, anonymous) runs and shows data, that no request left 127.0.0.1
 // and that the page's Content-Security-Policy blocked nothing. With
-// --sign-in (a server started with --dev) it also picks SOCIETY in
-// "Sign in as" and runs the tab again with that token.
+// --sign-in (a server started with --dev on the demo data) it also checks
+// that the page shows the demo's day, picks SOCIETY in "Sign in as" and
+// runs the tab again with that token.
 //
 // Node only, no packages: Chromium's DevTools protocol over
 // --remote-debugging-pipe (file descriptors 3 and 4).
@@ -212,6 +213,9 @@ async function run() {
   if (!signIn) {
     check('no "Sign in as" without --dev', !signInShown);
   } else {
+    // serve --dev on the demo data takes the demo's day as today.
+    const day = await evaluate(`(document.querySelector('.csc-today') || {}).textContent || ''`);
+    check('the page shows the day the demo data describes', /^Demo data as of \d{4}-\d{2}-\d{2}$/.test(day), JSON.stringify(day));
     const options = await waitFor('the "Sign in as" choices', () => evaluate(`(() => {
       const s = document.querySelector('.csc-sign-in select');
       return s && s.options.length > 2 ? [...s.options].map((o) => o.value) : null;

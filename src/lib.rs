@@ -5,6 +5,7 @@ pub mod auth;
 pub mod compression;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod entity;
 pub mod error;

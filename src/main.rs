@@ -5,8 +5,8 @@ use clap::{Parser, Subcommand};
 use csc::allowlist::Allowlist;
 use csc::auth::{Grant, TokenKeys};
 use csc::config::{AuthConfig, DatabaseConfig, HttpConfig, LogConfig};
+use csc::demo::Today;
 use csc::entity::enums::{FieldCode, Role};
-use csc::graphql::context::Clock;
 use csc::graphql::ids;
 use csc::startup::{AppState, HttpPolicy, build_router, serve};
 use csc::{db, telemetry};
@@ -65,7 +65,8 @@ enum Command {
         /// The integration allow-list (see `csc operations add`). Env: `OPERATIONS_ALLOWLIST`.
         #[arg(long, env = "OPERATIONS_ALLOWLIST", default_value = "operations.json")]
         allowlist: std::path::PathBuf,
-        /// Fix today's date (tests and demos only). Env: `CSC_TODAY`.
+        /// Fix today's date (tests and demos only). Without it, `--dev` on demo
+        /// data takes the day the demo describes. Env: `CSC_TODAY`.
         #[arg(long, env = "CSC_TODAY")]
         today: Option<NaiveDate>,
         #[command(flatten)]
@@ -93,13 +94,16 @@ enum Command {
     /// Apply pending migrations, then fill the database (which must hold no
     /// courses, cycles or applicants yet) with realistic, deterministic demo
     /// data: national scale at --scale 1, a small demo at the default 0.01.
+    /// The data describes 2026-10-22 (the 2027 selection under way, the 2028
+    /// courses being set); `serve --dev` takes that day as today.
     SeedDemo {
         /// Fraction of the national scale (1: about 1,500 institutions and
         /// 10,000 doctors); fractions such as 0.01 give a small demo.
-        #[arg(long, default_value_t = 0.01)]
+        #[arg(long, default_value_t = csc::seed::DEFAULT_SCALE)]
         scale: f64,
-        /// Seed of the random generator: the same seed gives the same data.
-        #[arg(long, default_value_t = 2026)]
+        /// Seed of the random generator: the same seed gives the same data
+        /// (the ids in docs/examples are those of the default seed and scale).
+        #[arg(long, default_value_t = csc::seed::DEFAULT_SEED)]
         seed: u64,
         #[command(flatten)]
         database: DatabaseConfig,
@@ -217,9 +221,24 @@ async fn run(command: Command) -> Result<(), String> {
             if let Some(path) = &auth.jwt_jwks_file {
                 csc::jwks::watch(keys.clone(), path.clone(), csc::jwks::POLL_EVERY);
             }
-            let state = AppState::new(conn, keys, Clock { fixed_today: today })
+            let demo_day = if dev {
+                csc::demo::recorded_day(&conn)
+                    .await
+                    .map_err(|e| format!("database: {e}"))?
+            } else {
+                None
+            };
+            let today = Today::choose(today, dev, demo_day);
+            if let Some(day) = today.demo_day() {
+                eprintln!(
+                    "--dev: the demo data describes {day}; this server takes it as today \
+                     (CSC_TODAY overrides; without --dev the real date is used)\n"
+                );
+            }
+            let state = AppState::new(conn, keys, today.clock())
                 .await
                 .map_err(|e| format!("database: {e}"))?
+                .with_demo_day(today.demo_day())
                 .with_policy(policy)
                 .with_allowlist(Allowlist::load(&allowlist)?);
             let listener = tokio::net::TcpListener::bind(http.bind)
@@ -280,6 +299,7 @@ async fn run(command: Command) -> Result<(), String> {
                 "seeded scale {scale} (seed {seed}) in {:.1} s",
                 started.elapsed().as_secs_f64()
             );
+            println!("\n{}", summary.start_here(&csc::invocation::csc_command()));
             Ok(())
         }
         Command::Schema => {

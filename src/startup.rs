@@ -19,6 +19,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use std::sync::Arc;
 use std::time::Duration;
@@ -96,8 +97,6 @@ pub struct AppState {
     /// The schema of `/graphql/ws` (hidden under `--production`: the token
     /// comes only after the upgrade).
     pub ws_schema: CscSchema,
-    /// For rebuilding the schemas a policy changes.
-    clock: Clock,
     pub policy: HttpPolicy,
     /// Admits `policy.max_concurrent_requests` GraphQL executions at once.
     pub executions: Arc<Semaphore>,
@@ -108,6 +107,12 @@ pub struct AppState {
     pub events: EventBus,
     /// The 19 societies, for SOCIETY tokens.
     pub societies: SocietyCatalog,
+    /// Today for the schema (the real date, CSC_TODAY or the demo's day);
+    /// also what the schemas a policy changes are rebuilt with.
+    pub clock: Clock,
+    /// The demo's day when it is today (`serve --dev` on demo data):
+    /// GraphiQL says so.
+    pub demo_day: Option<NaiveDate>,
 }
 
 impl AppState {
@@ -134,7 +139,6 @@ impl AppState {
             introspection_schema,
             introspection_shape,
             ws_schema: schema_for(Served::WebSocket, policy.production),
-            clock,
             executions: Arc::new(Semaphore::new(policy.max_concurrent_requests)),
             policy,
             db,
@@ -143,7 +147,15 @@ impl AppState {
             allowlist: Arc::new(Allowlist::default()),
             events,
             societies,
+            clock,
+            demo_day: None,
         })
+    }
+
+    /// Marks `clock`'s fixed day as the demo's (src/demo.rs).
+    pub fn with_demo_day(mut self, day: Option<NaiveDate>) -> Self {
+        self.demo_day = day;
+        self
     }
 
     pub fn with_allowlist(mut self, allowlist: Allowlist) -> Self {

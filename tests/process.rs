@@ -1523,3 +1523,160 @@ async fn serve_without_dev_has_no_sign_in() {
     let (code, _, stderr) = csc(&["serve", "--dev", "--production"], &[]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+// --- the demo: seed-demo, then serve --dev on its day ------------------------------------
+
+/// The `"today"` of the GraphiQL page's settings.
+async fn page_today(port: u16) -> Value {
+    let page = http(port, "GET", "/graphql", &[], b"")
+        .await
+        .expect("GET /graphql");
+    assert_eq!(page.status, 200);
+    let start = page
+        .body
+        .find("id=\"csc-graphiql-settings\">")
+        .expect("the settings block")
+        + 27;
+    let end = start + page.body[start..].find("</script>").unwrap();
+    let settings: Value = serde_json::from_str(&page.body[start..end]).unwrap();
+    settings["today"].clone()
+}
+
+/// `recordPaper` dated the day after the demo's: refused when that is in
+/// the future, so the answer tells which day the server takes as today.
+async fn paper_the_day_after(port: u16, authorization: &str) -> Value {
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Authorization", authorization),
+    ];
+    let body = graphql_body(
+        "mutation($t: ID!, $i: RecordPaperInput!) { recordPaper(traineeId: $t, input: $i) { id } }",
+        json!({
+            "t": csc::graphql::ids::encode(csc::graphql::ids::TRAINEE, 1).0,
+            "i": { "title": "A day later", "journal": "Internal Medicine",
+                   "publishedOn": "2026-10-23", "sciIndexed": true, "firstAuthor": true,
+                   "english": true, "caseReport": false }
+        }),
+    );
+    http(port, "POST", "/graphql", &headers, &body)
+        .await
+        .expect("POST /graphql")
+        .json()
+}
+
+/// The ADMIN header line `serve --dev` printed.
+fn admin_authorization(hint: &str) -> String {
+    let line = hint
+        .lines()
+        .find(|line| line.trim_start().starts_with("{\"Authorization\""))
+        .unwrap_or_else(|| panic!("no header in:\n{hint}"));
+    let headers: Value = serde_json::from_str(line.trim()).expect("the header is JSON");
+    headers["Authorization"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_dev_on_the_demo_takes_its_day_as_today() {
+    let db = TestDatabase::create().await;
+    // seed-demo under `cargo run` (which sets these two) prints the tokens
+    // to start with as commands that work there.
+    let (code, printed, stderr) = csc(
+        &["seed-demo"],
+        &[
+            ("DATABASE_URL", &db.url),
+            ("CARGO_PKG_NAME", "csc"),
+            ("CARGO_MANIFEST_DIR", "/src/csc"),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let day = csc::seed::as_of().to_string();
+    assert!(
+        printed.contains(&format!("The data describes {day}")),
+        "{printed}"
+    );
+    let cargo = if cfg!(debug_assertions) {
+        "cargo run --"
+    } else {
+        "cargo run --release --"
+    };
+    for role in [
+        "ADMIN",
+        "SOCIETY --society INTERNAL_MEDICINE",
+        "INSTITUTION",
+        "APPLICANT --sub doctor-0001",
+    ] {
+        assert!(
+            printed.contains(&format!("{cargo} token --role {role}")),
+            "no `{cargo} token --role {role}` in:\n{printed}"
+        );
+    }
+
+    // --dev: the demo's day is today, and the page says so.
+    let (mut child, port, hint) = serve_dev(&db, &[]).await;
+    let today = page_today(port).await;
+    let refused = paper_the_day_after(port, &admin_authorization(&hint)).await;
+    // The hospital the summary names, with a token of the printed command.
+    let institution_line = printed
+        .lines()
+        .find(|line| line.contains("token --role INSTITUTION"))
+        .unwrap()
+        .to_owned();
+    let secret = hint
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("JWT_SECRET="))
+        .expect("the printed secret")
+        .to_owned();
+    let args: Vec<&str> = institution_line
+        .split('#')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip_while(|word| *word != "token")
+        .collect();
+    let (code, token, stderr) = csc(&args, &[("JWT_SECRET", &secret)]);
+    assert_eq!(code, 0, "{stderr}");
+    let hospital = http(
+        port,
+        "POST",
+        "/graphql",
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &format!("Bearer {}", token.trim())),
+        ],
+        &graphql_body("{ viewer { institution { name } } }", json!({})),
+    )
+    .await
+    .expect("POST /graphql")
+    .json();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        hint.contains(&format!("the demo data describes {day}")),
+        "{hint}"
+    );
+    assert_eq!(today, format!("Demo data as of {day}"));
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{refused}"
+    );
+    assert!(
+        institution_line.contains(
+            hospital["data"]["viewer"]["institution"]["name"]
+                .as_str()
+                .unwrap()
+        ),
+        "{institution_line}: {hospital}"
+    );
+
+    // CSC_TODAY wins over the demo's day.
+    let (mut child, port, hint) = serve_dev(&db, &[("CSC_TODAY", "2027-01-05")]).await;
+    let today = page_today(port).await;
+    let accepted = paper_the_day_after(port, &admin_authorization(&hint)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(today, "Today is 2027-01-05 (CSC_TODAY)");
+    assert!(accepted["errors"].is_null(), "{accepted}");
+
+    // Without --dev the real date is used: the page names no day.
+    let server = Server::start(&db).await;
+    assert_eq!(page_today(server.port).await, Value::Null);
+}

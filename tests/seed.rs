@@ -4,7 +4,7 @@
 use csc::config::DatabaseConfig;
 use csc::entity::enums::CyclePhase;
 use csc::entity::{applicant, application, course, institution, recruitment_cycle, trainee};
-use csc::seed::{OPEN_YEAR, Summary, seed_demo};
+use csc::seed::{PLANNING_YEAR, SELECTION_YEAR, Summary, as_of, seed_demo};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder,
@@ -113,21 +113,46 @@ async fn the_same_seed_gives_the_same_data() {
     );
     assert!(a.trainees > 0 && a.annual_reports > 0 && !a.idle_subjects.is_empty());
 
-    // The open cycle takes applications; doctor-0001 is a trainee.
-    let open = recruitment_cycle::Entity::find()
-        .filter(recruitment_cycle::Column::Year.eq(OPEN_YEAR))
-        .one(&one)
+    // One cycle per year in sequence: finalized, then the one in its
+    // selection, then the one being planned; the day is recorded.
+    let phases: Vec<(i32, CyclePhase)> = recruitment_cycle::Entity::find()
+        .order_by_asc(recruitment_cycle::Column::Year)
+        .all(&one)
         .await
         .unwrap()
-        .expect("the open cycle");
-    assert_eq!(open.phase, CyclePhase::EarlyCallOpen);
+        .into_iter()
+        .map(|c| (c.year, c.phase))
+        .collect();
+    let expected: Vec<(i32, CyclePhase)> = (csc::seed::FIRST_YEAR..=PLANNING_YEAR)
+        .map(|year| {
+            let phase = match year {
+                SELECTION_YEAR => CyclePhase::QuotasAllocated,
+                PLANNING_YEAR => CyclePhase::Planning,
+                _ => CyclePhase::SelectionFinalized,
+            };
+            (year, phase)
+        })
+        .collect();
+    assert_eq!(phases, expected);
+    assert_eq!(csc::demo::recorded_day(&one).await.unwrap(), Some(as_of()));
+    assert_eq!(a.today, as_of());
+
+    // doctor-0001 is a trainee; the summary's hospital is where it trains.
     let first_trainee = trainee::Entity::find()
         .filter(trainee::Column::ApplicantId.eq(first_a.id))
         .one(&one)
         .await
+        .unwrap()
+        .expect("doctor-0001 is a trainee");
+    let its_course = course::Entity::find_by_id(first_trainee.course_id)
+        .one(&one)
+        .await
+        .unwrap()
         .unwrap();
-    assert!(first_trainee.is_some(), "doctor-0001 is a trainee");
-
+    assert_eq!(
+        a.first_trainee_institution.as_ref().map(|(id, _)| *id),
+        Some(its_course.responsible_institution_id)
+    );
     // A second run refuses to mix with what is there.
     assert!(seed_demo(&one, SCALE, SEED).await.is_err());
 }
@@ -231,12 +256,17 @@ async fn the_demo_data_obeys_the_guideline() {
     for r in reductions.iter().filter(|r| r.cancelled_at.is_none()) {
         *seats.entry((r.institution_id, r.year)).or_default() -= i64::from(r.course_seats);
     }
+    // A proposal to adopt takes its seat as the society makes it (I.2(2)④).
     let mut adopted: BTreeMap<(i64, i32), i64> = BTreeMap::new();
-    for a in applications
-        .iter()
-        .filter(|a| a.status == ApplicationStatus::Adopted)
-    {
-        assert!(a.decision_basis.is_some(), "{a:?}");
+    for a in applications.iter().filter(|a| {
+        a.status == ApplicationStatus::Adopted
+            || (a.status == ApplicationStatus::Submitted
+                && a.proposed_decision == Some(csc::entity::enums::Decision::Adopt))
+    }) {
+        assert!(
+            a.status != ApplicationStatus::Adopted || a.decision_basis.is_some(),
+            "{a:?}"
+        );
         let c = by_id[&a.course_id];
         *adopted
             .entry((c.responsible_institution_id, c.year))
@@ -328,4 +358,103 @@ async fn the_demo_data_obeys_the_guideline() {
         assert!(training::unmet(&facts, on).is_empty(), "{t:?}");
     }
     eprintln!("{confirmed} confirmed completions checked");
+}
+
+/// The demo's day is in the selection window of one intake, with the next
+/// intake's courses being set: what each role's first hour needs.
+#[tokio::test]
+async fn the_demo_day_is_in_a_selection_window() {
+    use csc::entity::enums::Decision;
+    use csc::entity::enums::{ApplicationOutcome, ApplicationStatus, CourseStatus};
+    use csc::entity::{field_quota, society};
+
+    let mut cleanup = Cleanup(Vec::new());
+    let db = fresh(&mut cleanup).await;
+    let summary = seed_demo(&db, csc::seed::DEFAULT_SCALE, csc::seed::DEFAULT_SEED)
+        .await
+        .expect("seed");
+    let today = as_of();
+    let internal_medicine = society::Entity::find()
+        .filter(society::Column::Code.eq(csc::entity::enums::FieldCode::InternalMedicine))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let courses = course::Entity::find().all(&db).await.unwrap();
+    let field_of = |id: i64| courses.iter().find(|c| c.id == id).unwrap().society_id;
+
+    // The intake in selection: quotas allocated, nothing final yet, one
+    // proposal (internal medicine's) waiting for the board.
+    let selection = application::Entity::find()
+        .filter(application::Column::Year.eq(SELECTION_YEAR))
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(!selection.is_empty());
+    assert!(
+        selection
+            .iter()
+            .all(|a| a.outcome == ApplicationOutcome::Undecided
+                && a.submitted_at.date_naive() < today)
+    );
+    let waiting: Vec<&application::Model> = selection
+        .iter()
+        .filter(|a| a.proposed_decision.is_some())
+        .collect();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].proposed_decision, Some(Decision::Adopt));
+    assert_eq!(field_of(waiting[0].course_id), internal_medicine);
+    let quotas = field_quota::Entity::find()
+        .filter(field_quota::Column::Year.eq(SELECTION_YEAR))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(quotas, 19);
+    let trainees = trainee::Entity::find().all(&db).await.unwrap();
+    assert!(trainees.iter().all(|t| t.started_on < today));
+
+    // The doctor the summary names is still waiting, on internal medicine.
+    let (subject, _) = summary.waiting_applicant.expect("a doctor waiting");
+    let doctor = applicant::Entity::find()
+        .filter(applicant::Column::Subject.eq(subject.as_str()))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mine = selection
+        .iter()
+        .find(|a| a.applicant_id == doctor.id)
+        .expect("its application");
+    assert_eq!(mine.status, ApplicationStatus::Submitted);
+    assert_eq!(mine.proposed_decision, None);
+    assert_eq!(field_of(mine.course_id), internal_medicine);
+
+    // The intake being planned: no applications, courses at several steps,
+    // none of them dated after today.
+    let planned: Vec<&course::Model> = courses.iter().filter(|c| c.year == PLANNING_YEAR).collect();
+    let steps: std::collections::BTreeSet<String> =
+        planned.iter().map(|c| format!("{:?}", c.status)).collect();
+    assert!(steps.len() >= 3, "{steps:?}");
+    assert!(planned.iter().all(|c| c.status != CourseStatus::Withdrawn));
+    for c in &planned {
+        for at in [
+            Some(c.created_at),
+            c.submitted_at,
+            c.approved_at,
+            c.published_at,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            assert!(at.date_naive() <= today, "{c:?}");
+        }
+    }
+    let planned_applications = application::Entity::find()
+        .filter(application::Column::Year.eq(PLANNING_YEAR))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(planned_applications, 0);
+    assert!(!summary.idle_subjects.is_empty());
 }

@@ -12,6 +12,7 @@ mod m0003_indexes;
 mod m0004_event_log;
 mod m0005_application_pages;
 mod m0006_guideline_fidelity;
+mod m0007_demo_facts;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_event_log::Migration),
             Box::new(m0005_application_pages::Migration),
             Box::new(m0006_guideline_fidelity::Migration),
+            Box::new(m0007_demo_facts::Migration),
         ]
     }
 }

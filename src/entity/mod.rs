@@ -8,6 +8,7 @@ pub mod application;
 pub mod audit_event;
 pub mod course;
 pub mod course_partner_site;
+pub mod demo_fact;
 pub mod departure;
 pub mod enums;
 pub mod extension;

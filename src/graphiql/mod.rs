@@ -8,7 +8,7 @@
 
 mod assets;
 pub mod sign_in;
-mod tabs;
+pub mod tabs;
 
 pub use tabs::HEADERS_PLACEHOLDER;
 
@@ -42,12 +42,15 @@ pub fn routes(sign_in: bool) -> Router<AppState> {
 pub fn page(state: &AppState) -> Response {
     // With an identity provider's public key the service mints no tokens.
     let dev = state.policy.dev && state.keys.can_issue();
+    let today = state.clock.today();
+    let year = tabs::current_intake(today);
     let settings = json!({
         "endpoint": "/graphql",
         "subscriptionEndpoint": "/graphql/ws",
-        "defaultTabs": tabs::tabs(&crate::invocation::csc_command(), dev),
+        "defaultTabs": tabs::tabs(&crate::invocation::csc_command(), dev, year),
         "defaultHeaders": HEADERS_PLACEHOLDER,
         "signIn": dev.then_some(sign_in::PATH),
+        "today": today_label(state),
     });
     let mut html = TEMPLATE.replace("{{settings}}", &script_safe(&settings.to_string()));
     for asset in assets::ASSETS {
@@ -80,6 +83,16 @@ pub fn page(state: &AppState) -> Response {
         html,
     )
         .into_response()
+}
+
+/// What the page says about today when it is not the real date: the demo's
+/// day (`serve --dev` on demo data) or the day `CSC_TODAY` fixes.
+fn today_label(state: &AppState) -> Option<String> {
+    match (state.demo_day, state.clock.fixed_today) {
+        (Some(day), _) => Some(format!("Demo data as of {day}")),
+        (None, Some(day)) => Some(format!("Today is {day} (CSC_TODAY)")),
+        (None, None) => None,
+    }
 }
 
 /// JSON that cannot close the `<script>` element it sits in: `<`, `>` and

@@ -3,6 +3,7 @@
 // Headers pane with an Authorization header ready, sends no Authorization
 // while that still reads "Bearer …", and under `csc serve --dev` adds a
 // "Sign in as" choice that fills the header with a token the server mints.
+// It shows the day the server takes as today when that is not the real one.
 (function () {
   'use strict';
   var h = React.createElement;
@@ -71,23 +72,26 @@
         setHeaders(settings.defaultHeaders);
         return;
       }
-      var identity = (identities || []).find(function (i) { return i.role === role; });
+      var identity = (identities || []).find(function (i) { return i.key === role; });
       if (identity) setHeaders(headersFor(identity.token));
     }
     var options = [
       h('option', { key: '', value: '', disabled: true }, identities === null ? 'loading…' : 'choose…'),
       h('option', { key: 'anonymous', value: 'anonymous' }, 'anonymous (no token)'),
     ].concat((identities || []).map(function (i) {
-      return h('option', { key: i.role, value: i.role }, i.label);
+      return h('option', { key: i.key, value: i.key }, i.label);
     }));
     return h('label', { className: 'csc-sign-in' },
       h('span', null, 'Sign in as'),
       h('select', { value: choice, onChange: pick, 'aria-label': 'Sign in as' }, options));
   }
 
+  // The day the server takes as today, when it is not the real date:
+  // "Demo data as of …" under `serve --dev` on demo data.
   function Brand() {
     return h('div', { className: 'csc-brand' },
       h('span', { className: 'csc-title' }, '臨床研究医コース API'),
+      settings.today ? h('span', { className: 'csc-today' }, settings.today) : null,
       settings.signIn ? h(SignIn) : null);
   }
 

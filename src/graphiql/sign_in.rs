@@ -1,12 +1,16 @@
 //! `serve --dev` only: the identities GraphiQL's "Sign in as" offers, each
-//! with a token the server mints on the spot from the demo data as it is
-//! now (the board, a society, a university hospital with a course, a
-//! doctor). The route does not exist without `--dev`, so `--production`
-//! (which refuses `--dev`) never has it.
+//! with a token the server mints on the spot from the data as it is now:
+//! the board, the internal medicine society, the hospital where the demo's
+//! doctor-0001 trains, doctor-0001, and a doctor whose application to
+//! internal medicine waits for a decision: the identities the examples in
+//! docs/examples run as. The route does not exist without `--dev`, so
+//! `--production` (which refuses `--dev`) never has it.
 
 use crate::auth::{Grant, TokenKeys};
-use crate::entity::enums::{FieldCode, InstitutionKind, Role};
-use crate::entity::{applicant, course, institution};
+use crate::entity::enums::{ApplicationStatus, CyclePhase, FieldCode, InstitutionKind, Role};
+use crate::entity::{
+    applicant, application, course, institution, recruitment_cycle, society, trainee,
+};
 use crate::graphql::context::SocietyCatalog;
 use crate::startup::AppState;
 use axum::Json;
@@ -23,12 +27,15 @@ use serde::Serialize;
 pub const PATH: &str = "/graphiql/dev/sign-in";
 /// As long as the token `serve --dev` prints.
 const TTL_SECONDS: i64 = 8 * 3600;
-/// The demo's doctor with papers and a trainee record (src/seed.rs).
+/// The demo's doctor with papers and a trainee record (src/seed/).
 const DEMO_DOCTOR: &str = "doctor-0001";
 
 /// One choice of "Sign in as".
 #[derive(Serialize, Debug)]
 pub struct Identity {
+    /// Unique among the choices: the role, or `APPLICANT:<subject>` for a
+    /// second doctor.
+    pub key: String,
     pub role: &'static str,
     pub label: String,
     pub token: String,
@@ -76,6 +83,7 @@ async fn choices(
         )
     };
     let mut identities = vec![Identity {
+        key: "ADMIN".into(),
         role: "ADMIN",
         label: "ADMIN — the board (日本専門医機構)".into(),
         token: mint(Role::Admin, "dev-admin", None, None),
@@ -85,6 +93,7 @@ async fn choices(
         .or_else(|| societies.all().first());
     if let Some(society) = society {
         identities.push(Identity {
+            key: "SOCIETY".into(),
             role: "SOCIETY",
             label: format!("SOCIETY — {} ({})", society.field_name_ja, society.name_ja),
             token: mint(Role::Society, "dev-society", Some(society.code), None),
@@ -92,6 +101,7 @@ async fn choices(
     }
     if let Some(hospital) = institution_with_a_course(db).await? {
         identities.push(Identity {
+            key: "INSTITUTION".into(),
             role: "INSTITUTION",
             label: format!("INSTITUTION — {}", hospital.name),
             token: mint(
@@ -104,19 +114,60 @@ async fn choices(
     }
     if let Some(doctor) = a_doctor(db).await? {
         identities.push(Identity {
+            key: "APPLICANT".into(),
             role: "APPLICANT",
             label: format!("APPLICANT — {} ({})", doctor.subject, doctor.full_name),
+            token: mint(Role::Applicant, &doctor.subject, None, None),
+        });
+    }
+    if let Some(doctor) = a_doctor_waiting(db).await? {
+        identities.push(Identity {
+            key: format!("APPLICANT:{}", doctor.subject),
+            role: "APPLICANT",
+            label: format!(
+                "APPLICANT — {} ({}, waiting for a decision)",
+                doctor.subject, doctor.full_name
+            ),
             token: mint(Role::Applicant, &doctor.subject, None, None),
         });
     }
     Ok(identities)
 }
 
-/// The first university hospital responsible for a course; else the first
-/// institution with a course; else the first institution.
+/// The hospital where doctor-0001 trains; else the first university
+/// hospital responsible for a course; else the first institution with a
+/// course; else the first institution.
 async fn institution_with_a_course(
     db: &DatabaseConnection,
 ) -> Result<Option<institution::Model>, DbErr> {
+    let demo_doctors_course = trainee::Entity::find()
+        .select_only()
+        .column(trainee::Column::CourseId)
+        .filter(
+            trainee::Column::ApplicantId.in_subquery(
+                applicant::Entity::find()
+                    .select_only()
+                    .column(applicant::Column::Id)
+                    .filter(applicant::Column::Subject.eq(DEMO_DOCTOR))
+                    .into_query(),
+            ),
+        )
+        .into_query();
+    let trains_the_demo_doctor = institution::Entity::find()
+        .filter(
+            institution::Column::Id.in_subquery(
+                course::Entity::find()
+                    .select_only()
+                    .column(course::Column::ResponsibleInstitutionId)
+                    .filter(course::Column::Id.in_subquery(demo_doctors_course))
+                    .into_query(),
+            ),
+        )
+        .one(db)
+        .await?;
+    if trains_the_demo_doctor.is_some() {
+        return Ok(trains_the_demo_doctor);
+    }
     let responsible = || {
         course::Entity::find()
             .select_only()
@@ -156,6 +207,43 @@ async fn a_doctor(db: &DatabaseConnection) -> Result<Option<applicant::Model>, D
     }
     applicant::Entity::find()
         .order_by_asc(applicant::Column::Id)
+        .one(db)
+        .await
+}
+
+/// The first doctor (by subject) whose application to an internal medicine
+/// course waits for a decision in a cycle whose quotas are allocated: not
+/// decided, nothing proposed. The demo's is the one `seed-demo` prints.
+async fn a_doctor_waiting(db: &DatabaseConnection) -> Result<Option<applicant::Model>, DbErr> {
+    let deciding = recruitment_cycle::Entity::find()
+        .select_only()
+        .column(recruitment_cycle::Column::Year)
+        .filter(recruitment_cycle::Column::Phase.eq(CyclePhase::QuotasAllocated))
+        .into_query();
+    let internal_medicine = course::Entity::find()
+        .select_only()
+        .column(course::Column::Id)
+        .filter(
+            course::Column::SocietyId.in_subquery(
+                society::Entity::find()
+                    .select_only()
+                    .column(society::Column::Id)
+                    .filter(society::Column::Code.eq(FieldCode::InternalMedicine))
+                    .into_query(),
+            ),
+        )
+        .into_query();
+    let waiting = application::Entity::find()
+        .select_only()
+        .column(application::Column::ApplicantId)
+        .filter(application::Column::Status.eq(ApplicationStatus::Submitted))
+        .filter(application::Column::ProposedDecision.is_null())
+        .filter(application::Column::Year.in_subquery(deciding))
+        .filter(application::Column::CourseId.in_subquery(internal_medicine))
+        .into_query();
+    applicant::Entity::find()
+        .filter(applicant::Column::Id.in_subquery(waiting))
+        .order_by_asc(applicant::Column::Subject)
         .one(db)
         .await
 }

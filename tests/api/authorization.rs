@@ -36,8 +36,8 @@ use csc::entity::enums::{
 };
 use csc::entity::{
     annual_report, annual_report_entry, annual_report_version, applicant, application, audit_event,
-    course, course_partner_site, departure, extension, field_quota, general_application, guidance,
-    institution, institution_certification, paper, participation, quota_reduction,
+    course, course_partner_site, demo_fact, departure, extension, field_quota, general_application,
+    guidance, institution, institution_certification, paper, participation, quota_reduction,
     recruitment_cycle, research_effort_report, sanction, society, study_abroad, trainee,
 };
 use csc::graphql::ids;
@@ -1622,6 +1622,7 @@ async fn snapshot(app: &TestApp) -> Snapshot {
     dump(db, application::Entity, &mut s).await;
     dump(db, course::Entity, &mut s).await;
     dump(db, course_partner_site::Entity, &mut s).await;
+    dump(db, demo_fact::Entity, &mut s).await;
     dump(db, departure::Entity, &mut s).await;
     dump(db, extension::Entity, &mut s).await;
     dump(db, field_quota::Entity, &mut s).await;

@@ -1,20 +1,25 @@
-//! The documented examples never go stale: every operation under
-//! `docs/examples/` runs as the role its folder names, against a fresh
-//! database holding the fixture world described in `docs/examples/README.md`,
-//! and must answer without errors.
+//! The documented examples never go stale and fit the demo: every operation
+//! under `docs/examples/` runs as written against a fresh database holding
+//! the default demo (`csc seed-demo`, the default scale and seed), with
+//! today at the demo's day as `serve --dev` has it, as the role its folder
+//! names (or its `# token:` line), after the examples its `# after:` line
+//! names, and must answer without errors. Every mutation of the schema has
+//! an example, and docs/examples/README.md names the demo's cast.
 //!
 //! A file the test does not know how to run fails it: a folder that names no
-//! role, a file that is not `.graphql`, a nested folder, a placeholder the
-//! world does not define, a variables line that is not a JSON object, or a
-//! document with other than one operation.
+//! role, a file that is not `.graphql`, a nested folder, a header line out
+//! of place or not understood, a variables line that is not a JSON object, a
+//! placeholder (`"$NAME"`: nothing fills it), an `# after:` that names no
+//! example or goes round in a circle, or a document with other than one
+//! operation.
 
 use crate::helpers::TestApp;
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
-use csc::entity::enums::FieldCode;
+use csc::entity::enums::{FieldCode, Role};
 use csc::graphql::ids;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -28,26 +33,20 @@ const FOLDERS: [&str; 6] = [
     "admin",
 ];
 
-/// The society the `society/` examples run as.
+/// The demo's cast (docs/examples/README.md), as `csc seed-demo` prints it.
+/// The society of the `society/` examples.
 const SOCIETY: FieldCode = FieldCode::InternalMedicine;
-/// A registered doctor with a live application in the allocated cycle.
-const APPLICANT_SUB: &str = "doctor-0001";
-/// Another registered doctor, whose application the society decides.
-const OTHER_APPLICANT_SUB: &str = "doctor-0002";
-/// A doctor adopted in the finalized cycle, now a trainee.
-const TRAINEE_SUB: &str = "trainee-0001";
-/// The subject an example that calls `registerApplicant` runs as.
-const NEW_APPLICANT_SUB: &str = "doctor-new";
+/// doctor-0001: an internal medicine trainee of 2021, the `trainee/` examples.
+const TRAINEE_SUB: &str = "doctor-0001";
+/// A doctor who applied for 2027 and waits for the decision: `applicant/`.
+const APPLICANT_SUB: &str = "doctor-0076";
+/// The hospital where doctor-0001 trains: `institution/`.
+const INSTITUTION: i64 = 29;
 
-/// One cycle in each phase. Today is 2026-11-25 in the tests, so the
-/// trainee adopted in 2024 is in its research phase (year 3).
-const FINALIZED_YEAR: i32 = 2024;
-const ALLOCATED_YEAR: i32 = 2025;
-const CLOSED_YEAR: i32 = 2026;
-const OPEN_YEAR: i32 = 2027;
-const PLANNING_YEAR: i32 = 2028;
-
-const VARIABLES_PREFIX: &str = "# variables:";
+/// The header lines a file may start with, in any order.
+const VARIABLES: &str = "# variables:";
+const AFTER: &str = "# after:";
+const TOKEN: &str = "# token:";
 
 struct Example {
     /// `admin/allocate-quotas.graphql`
@@ -55,16 +54,20 @@ struct Example {
     folder: String,
     document: String,
     variables: Value,
+    /// Examples to run first, in order.
+    after: Vec<String>,
+    /// `csc token` arguments, when not the folder's identity.
+    token: Option<String>,
 }
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples")
 }
 
-/// Every example, sorted; panics on anything the test cannot run.
-fn load_examples() -> Vec<Example> {
+/// Every example by name; panics on anything the test cannot run.
+fn load_examples() -> BTreeMap<String, Arc<Example>> {
     let dir = examples_dir();
-    let mut examples = Vec::new();
+    let mut examples = BTreeMap::new();
     for entry in sorted_entries(&dir) {
         let file_name = entry.file_name().unwrap().to_string_lossy().into_owned();
         if entry.is_file() {
@@ -88,12 +91,8 @@ fn load_examples() -> Vec<Example> {
                 "docs/examples/{name}: a role folder holds .graphql files only"
             );
             let document = std::fs::read_to_string(&file).unwrap();
-            examples.push(Example {
-                variables: variables_line(&name, &document),
-                name,
-                folder: file_name.clone(),
-                document,
-            });
+            let example = parse_example(name.clone(), file_name.clone(), document);
+            examples.insert(name, Arc::new(example));
         }
     }
     examples
@@ -108,23 +107,67 @@ fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
     entries
 }
 
-/// The JSON object of a first line `# variables: {...}`, or `{}` without one.
-fn variables_line(name: &str, document: &str) -> Value {
-    let first = document.lines().next().unwrap_or_default();
-    let Some(json) = first.strip_prefix(VARIABLES_PREFIX) else {
-        assert!(
-            !document.contains(VARIABLES_PREFIX),
-            "{name}: `{VARIABLES_PREFIX}` must be the first line"
-        );
-        return json!({});
+/// The header lines among the file's leading `#` lines; the rest of them
+/// are comments for the reader.
+fn parse_example(name: String, folder: String, document: String) -> Example {
+    let mut example = Example {
+        name,
+        folder,
+        variables: json!({}),
+        after: Vec::new(),
+        token: None,
+        document: String::new(),
     };
-    let value: Value = serde_json::from_str(json.trim())
-        .unwrap_or_else(|e| panic!("{name}: the variables line is not JSON: {e}"));
-    assert!(
-        value.is_object(),
-        "{name}: the variables must be a JSON object"
-    );
-    value
+    let name = &example.name;
+    let mut in_header = true;
+    for line in document.lines() {
+        let header = [VARIABLES, AFTER, TOKEN]
+            .into_iter()
+            .find(|key| line.starts_with(key));
+        in_header &= line.starts_with('#');
+        match header {
+            Some(_) if !in_header => panic!("{name}: `{line}` must be among the first `#` lines"),
+            Some(VARIABLES) => {
+                let value: Value = serde_json::from_str(line[VARIABLES.len()..].trim())
+                    .unwrap_or_else(|e| panic!("{name}: the variables line is not JSON: {e}"));
+                assert!(
+                    value.is_object(),
+                    "{name}: the variables must be a JSON object"
+                );
+                assert_no_placeholder(name, &value);
+                example.variables = value;
+            }
+            Some(AFTER) => {
+                example.after = line[AFTER.len()..]
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+            }
+            Some(_) => example.token = Some(line[TOKEN.len()..].trim().to_owned()),
+            None => {}
+        }
+    }
+    for key in ["# variables", "# after", "# token"] {
+        let lines = document.lines().filter(|l| l.starts_with(key)).count();
+        assert!(lines <= 1, "{name}: more than one `{key}:` line");
+    }
+    example.document = document;
+    example
+}
+
+/// The examples run as written: a `"$NAME"` left for the reader (or a
+/// test) to fill in is not allowed.
+fn assert_no_placeholder(name: &str, value: &Value) {
+    match value {
+        Value::String(s) => assert!(
+            !s.starts_with('$'),
+            "{name}: {s} is a placeholder; write the demo's value (docs/examples/README.md)"
+        ),
+        Value::Array(items) => items.iter().for_each(|v| assert_no_placeholder(name, v)),
+        Value::Object(map) => map.values().for_each(|v| assert_no_placeholder(name, v)),
+        _ => {}
+    }
 }
 
 /// The type and root fields of the document's one operation.
@@ -155,363 +198,157 @@ fn operation(example: &Example) -> (OperationType, Vec<String>) {
     (op.node.ty, fields)
 }
 
-/// Replaces every string `"$NAME"` with the world's value of `NAME`.
-fn substitute(name: &str, value: &Value, world: &BTreeMap<String, Value>) -> Value {
-    match value {
-        Value::String(s) if s.starts_with('$') => world.get(&s[1..]).cloned().unwrap_or_else(|| {
+/// The examples `name` needs first, then `name`, each once, in order.
+fn chain(examples: &BTreeMap<String, Arc<Example>>, name: &str) -> Vec<Arc<Example>> {
+    fn visit(
+        examples: &BTreeMap<String, Arc<Example>>,
+        name: &str,
+        path: &mut Vec<String>,
+        out: &mut Vec<Arc<Example>>,
+    ) {
+        if out.iter().any(|e| e.name == name) {
+            return;
+        }
+        assert!(
+            !path.iter().any(|p| p == name),
+            "`# after:` goes round in a circle: {} -> {name}",
+            path.join(" -> ")
+        );
+        let example = examples.get(name).unwrap_or_else(|| {
             panic!(
-                "{name}: unknown placeholder {s}; the fixture world defines {:?} (tests/api/examples.rs)",
-                world.keys().collect::<Vec<_>>()
+                "{}: `# after: {name}` names no example",
+                path.last().map_or("?", String::as_str)
             )
-        }),
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| substitute(name, v, world))
-                .collect(),
-        ),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), substitute(name, v, world)))
-                .collect(),
-        ),
-        other => other.clone(),
+        });
+        path.push(name.to_owned());
+        for before in &example.after {
+            visit(examples, before, path, out);
+        }
+        path.pop();
+        out.push(Arc::clone(example));
     }
+    let mut out = Vec::new();
+    visit(examples, name, &mut Vec::new(), &mut out);
+    out
 }
 
-// --- the fixture world ----------------------------------------------------------
+// --- tokens ---------------------------------------------------------------------
 
-fn code(field: FieldCode) -> String {
-    use sea_orm::ActiveEnum;
-    field.to_value()
-}
-
-fn id_of(data: &Value, root: &str) -> String {
-    data[root]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{root} returned no id: {data}"))
-        .to_owned()
-}
-
-async fn create_institution(app: &TestApp, name: &str, kind: &str, prefecture: &str) -> String {
-    let data = app
-        .data(
-            Some(&app.admin()),
-            "mutation($i: CreateInstitutionInput!) { createInstitution(input: $i) { id } }",
-            json!({ "i": { "name": name, "kind": kind, "prefecture": prefecture, "certifiedTrainingFacility": true } }),
-        )
-        .await;
-    id_of(&data, "createInstitution")
-}
-
-/// A PLANNING cycle in which the society's field takes part.
-async fn create_cycle(app: &TestApp, year: i32) {
-    app.data(
-        Some(&app.admin()),
-        "mutation($i: CreateRecruitmentCycleInput!) { createRecruitmentCycle(input: $i) { id } }",
-        json!({ "i": {
-            "year": year, "totalCapacity": 40,
-            "earlyCallOpensOn": format!("{}-09-01", year - 1),
-            "earlyCallClosesOn": format!("{}-09-30", year - 1),
-            "generalCallOpensOn": format!("{}-11-04", year - 1)
-        } }),
-    )
-    .await;
-    app.data(
-        Some(&app.society(SOCIETY)),
-        "mutation($y: Int!, $f: FieldCode!) { setParticipation(year: $y, field: $f, participating: true) { participating } }",
-        json!({ "y": year, "f": code(SOCIETY) }),
-    )
-    .await;
-}
-
-/// A course of the society's field, taken as far as `status`.
-async fn course(app: &TestApp, year: i32, status: &str, hospital: &str, partner: &str) -> String {
-    let society = app.society(SOCIETY);
-    let data = app
-        .data(
-            Some(&society),
-            "mutation($i: CreateCourseInput!) { createCourse(input: $i) { id } }",
-            json!({ "i": {
-                "year": year, "field": code(SOCIETY), "title": format!("内科 臨床研究医コース {year} ({status})"),
-                "responsibleInstitutionId": hospital, "director": "研究 太郎", "requestedCapacity": 2,
-                "curriculum": "内科専門研修カリキュラム", "partnerInstitutionIds": [partner],
-                "researchHost": { "kind": "GRADUATE_SCHOOL", "name": "京都大学大学院医学研究科", "paperCountFiveYears": 120 },
-                "statusGuarantee": { "clinicalPhase": "専攻医と同等の給与・社会保険", "researchPhase": "社会人大学院生として給与",
-                                      "socialInsurance": true, "workingGraduateStudent": true }
-            } }),
-        )
-        .await;
-    let id = id_of(&data, "createCourse");
-    let steps: &[(&str, &str)] = match status {
-        "DRAFT" => &[],
-        "SUBMITTED" => &[("submitCourse", "society")],
-        "APPROVED" => &[("submitCourse", "society"), ("approveCourse", "admin")],
-        "PUBLISHED" => &[
-            ("submitCourse", "society"),
-            ("approveCourse", "admin"),
-            ("publishCourse", "admin"),
-        ],
-        other => panic!("no course status {other}"),
-    };
-    for (mutation, by) in steps {
-        let token = if *by == "admin" {
-            app.admin()
-        } else {
-            society.clone()
-        };
-        app.data(
-            Some(&token),
-            &format!("mutation($id: ID!) {{ {mutation}(id: $id) {{ status }} }}"),
-            json!({ "id": id }),
-        )
-        .await;
+/// The token of the example's `# token:` line, else of its folder, as
+/// `docs/examples/README.md` describes them.
+fn token(app: &TestApp, example: &Example) -> Option<String> {
+    if let Some(args) = &example.token {
+        return Some(token_of_args(app, &example.name, args));
     }
-    id
-}
-
-async fn admin_year(app: &TestApp, mutation: &str, year: i32) {
-    let selection = if mutation == "allocateFieldQuotas" {
-        "quota"
-    } else {
-        "phase"
-    };
-    app.data(
-        Some(&app.admin()),
-        &format!("mutation($y: Int!) {{ {mutation}(year: $y) {{ {selection} }} }}"),
-        json!({ "y": year }),
-    )
-    .await;
-}
-
-/// Registers a doctor who graduated in `graduated` and finished the
-/// two-year initial training on March 31 two years later.
-async fn register(app: &TestApp, sub: &str, license: &str, graduated: i32) {
-    app.data(
-        Some(&app.applicant(sub)),
-        "mutation($i: RegisterApplicantInput!) { registerApplicant(input: $i) { id } }",
-        json!({ "i": {
-            "fullName": format!("医師 {sub}"), "fullNameKana": "イシ タロウ", "email": format!("{sub}@example.jp"),
-            "medicalLicenseNumber": license, "university": "京都大学", "graduationYear": graduated,
-            "initialTrainingCompletedOn": format!("{}-03-31", graduated + 2),
-            "obligatedServiceGraduate": false, "regionalQuotaObligation": false
-        } }),
-    )
-    .await;
-}
-
-async fn apply(app: &TestApp, sub: &str, course: &str, regular: Option<&str>) -> String {
-    let general = regular.map(|institution| {
-        json!({ "programName": "京都市立病院 内科専門研修プログラム", "field": "INTERNAL_MEDICINE", "institutionId": institution })
-    });
-    let data = app
-        .data(
-            Some(&app.applicant(sub)),
-            "mutation($i: SubmitApplicationInput!) { submitApplication(input: $i) { id } }",
-            json!({ "i": { "courseId": course, "generalApplication": general } }),
-        )
-        .await;
-    id_of(&data, "submitApplication")
-}
-
-/// Builds the world of `docs/examples/README.md` through the API, as each
-/// role would, and returns its placeholders.
-async fn build_world(app: &TestApp) -> BTreeMap<String, Value> {
-    let hospital = create_institution(
-        app,
-        "京都大学医学部附属病院",
-        "UNIVERSITY_HOSPITAL",
-        "京都府",
-    )
-    .await;
-    let partner = create_institution(app, "京都市立病院", "PUBLIC_HOSPITAL", "京都府").await;
-    let center = create_institution(
-        app,
-        "国立がん研究センター中央病院",
-        "NATIONAL_CENTER",
-        "東京都",
-    )
-    .await;
-    for year in FINALIZED_YEAR..=PLANNING_YEAR {
-        create_cycle(app, year).await;
-    }
-    let training_course = course(app, FINALIZED_YEAR, "PUBLISHED", &hospital, &partner).await;
-    let allocated_course = course(app, ALLOCATED_YEAR, "PUBLISHED", &hospital, &partner).await;
-    course(app, CLOSED_YEAR, "PUBLISHED", &hospital, &partner).await;
-    let open_course = course(app, OPEN_YEAR, "PUBLISHED", &hospital, &partner).await;
-    let draft_course = course(app, PLANNING_YEAR, "DRAFT", &hospital, &partner).await;
-    let submitted_course = course(app, PLANNING_YEAR, "SUBMITTED", &hospital, &partner).await;
-    let approved_course = course(app, PLANNING_YEAR, "APPROVED", &hospital, &partner).await;
-
-    register(app, TRAINEE_SUB, "500001", 2020).await;
-    register(app, APPLICANT_SUB, "500002", 2023).await;
-    register(app, OTHER_APPLICANT_SUB, "500003", 2023).await;
-
-    // The finalized cycle: one doctor adopted, now a trainee.
-    admin_year(app, "openEarlyCall", FINALIZED_YEAR).await;
-    let adopted = apply(app, TRAINEE_SUB, &training_course, Some(&partner)).await;
-    admin_year(app, "closeEarlyCall", FINALIZED_YEAR).await;
-    admin_year(app, "allocateFieldQuotas", FINALIZED_YEAR).await;
-    // The society proposes, the board confirms (I.2(2)④).
-    app.data(
-        Some(&app.society(SOCIETY)),
-        "mutation($id: ID!) { decideApplication(id: $id, decision: ADOPT) { status } }",
-        json!({ "id": adopted }),
-    )
-    .await;
-    app.data(
-        Some(&app.admin()),
-        "mutation($id: ID!) { confirmDecision(id: $id) { status } }",
-        json!({ "id": adopted }),
-    )
-    .await;
-    admin_year(app, "finalizeSelection", FINALIZED_YEAR).await;
-    let me = app
-        .data(
-            Some(&app.applicant(TRAINEE_SUB)),
-            "{ viewer { applicant { trainee { id } } } }",
-            json!({}),
-        )
-        .await;
-    let trainee = me["viewer"]["applicant"]["trainee"]["id"]
-        .as_str()
-        .expect("the adopted doctor is a trainee")
-        .to_owned();
-
-    // The allocated cycle: two undecided applications.
-    admin_year(app, "openEarlyCall", ALLOCATED_YEAR).await;
-    let my_application = apply(app, APPLICANT_SUB, &allocated_course, None).await;
-    let application = apply(app, OTHER_APPLICANT_SUB, &allocated_course, Some(&partner)).await;
-    admin_year(app, "closeEarlyCall", ALLOCATED_YEAR).await;
-    admin_year(app, "allocateFieldQuotas", ALLOCATED_YEAR).await;
-
-    // The closed cycle, and the open one.
-    admin_year(app, "openEarlyCall", CLOSED_YEAR).await;
-    admin_year(app, "closeEarlyCall", CLOSED_YEAR).await;
-    admin_year(app, "openEarlyCall", OPEN_YEAR).await;
-
-    // The trainee's record: an extension the society agreed to, waiting
-    // for the board (III.1), and this year's annual report waiting for
-    // acceptance.
-    let institution = app.institution(ids::decode_kind(&hospital, ids::INSTITUTION).unwrap());
-    let extension = app
-        .data(
-            Some(&institution),
-            "mutation($t: ID!) { requestExtension(traineeId: $t, input: { reason: ILLNESS, months: 6, note: \"療養のため\" }) { id } }",
-            json!({ "t": trainee }),
-        )
-        .await;
-    app.data(
-        Some(&app.society(SOCIETY)),
-        "mutation($id: ID!) { agreeExtension(id: $id, agree: true) { societyAgreed } }",
-        json!({ "id": extension["requestExtension"]["id"] }),
-    )
-    .await;
-    let report = app
-        .data(
-            Some(&institution),
-            "mutation($i: SubmitAnnualReportInput!) { submitAnnualReport(input: $i) { id } }",
-            json!({ "i": {
-                "courseId": training_course, "year": 2026,
-                "entries": [{ "traineeId": trainee, "researchEffortPercent": 60, "clinicalProgress": "内科専門研修カリキュラムに沿って症例経験を積んでいる" }],
-                "statusGuarantee": { "salaryProvided": true, "socialInsuranceProvided": true, "workingGraduateStudent": true }
-            } }),
-        )
-        .await;
-
-    let mut world = BTreeMap::new();
-    let mut put = |key: &str, value: Value| {
-        world.insert(key.to_owned(), value);
-    };
-    put("UNIVERSITY_HOSPITAL_ID", json!(hospital));
-    put("PARTNER_HOSPITAL_ID", json!(partner));
-    put("NATIONAL_CENTER_ID", json!(center));
-    put("FINALIZED_YEAR", json!(FINALIZED_YEAR));
-    put("ALLOCATED_YEAR", json!(ALLOCATED_YEAR));
-    put("CLOSED_YEAR", json!(CLOSED_YEAR));
-    put("OPEN_YEAR", json!(OPEN_YEAR));
-    put("PLANNING_YEAR", json!(PLANNING_YEAR));
-    put("TRAINING_COURSE_ID", json!(training_course));
-    put("ALLOCATED_COURSE_ID", json!(allocated_course));
-    put("OPEN_COURSE_ID", json!(open_course));
-    put("DRAFT_COURSE_ID", json!(draft_course));
-    put("SUBMITTED_COURSE_ID", json!(submitted_course));
-    put("APPROVED_COURSE_ID", json!(approved_course));
-    put("APPLICATION_ID", json!(application));
-    put("MY_APPLICATION_ID", json!(my_application));
-    put("TRAINEE_ID", json!(trainee));
-    put("EXTENSION_ID", extension["requestExtension"]["id"].clone());
-    put("REPORT_ID", report["submitAnnualReport"]["id"].clone());
-    world
-}
-
-// --- running --------------------------------------------------------------------
-
-/// The token of the folder's role, as `docs/examples/README.md` describes.
-fn token(app: &TestApp, example: &Example, world: &BTreeMap<String, Value>) -> Option<String> {
-    let (kind, fields) = operation(example);
     match example.folder.as_str() {
         "anonymous" => None,
-        "applicant" => {
-            let registers =
-                kind == OperationType::Mutation && fields.iter().any(|f| f == "registerApplicant");
-            Some(app.applicant(if registers {
-                NEW_APPLICANT_SUB
-            } else {
-                APPLICANT_SUB
-            }))
-        }
+        "applicant" => Some(app.applicant(APPLICANT_SUB)),
         "trainee" => Some(app.applicant(TRAINEE_SUB)),
         "society" => Some(app.society(SOCIETY)),
-        "institution" => {
-            let hospital = world["UNIVERSITY_HOSPITAL_ID"].as_str().unwrap();
-            Some(app.institution(ids::decode_kind(hospital, ids::INSTITUTION).unwrap()))
-        }
+        "institution" => Some(app.institution(INSTITUTION)),
         "admin" => Some(app.admin()),
         other => unreachable!("folder {other} was checked when loading"),
     }
 }
 
-/// Runs one example in a world of its own; returns a failure message.
-async fn run(example: Arc<Example>) -> Result<(), String> {
-    let app = TestApp::spawn().await;
-    let world = build_world(&app).await;
-    let variables = substitute(&example.name, &example.variables, &world);
-    let token = token(&app, &example, &world);
+/// A token for `csc token` arguments (`--role`, `--society`,
+/// `--institution`, `--sub`), as the command would issue it.
+fn token_of_args(app: &TestApp, name: &str, args: &str) -> String {
+    use sea_orm::ActiveEnum;
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let mut options = BTreeMap::new();
+    for pair in words.chunks(2) {
+        let [flag, value] = pair else {
+            panic!("{name}: `# token: {args}`: a flag without a value")
+        };
+        options.insert(*flag, *value);
+    }
+    for flag in options.keys() {
+        assert!(
+            ["--role", "--society", "--institution", "--sub"].contains(flag),
+            "{name}: `# token:` does not know {flag}"
+        );
+    }
+    let role = match options.get("--role").copied() {
+        Some("ADMIN") => Role::Admin,
+        Some("SOCIETY") => Role::Society,
+        Some("INSTITUTION") => Role::Institution,
+        Some("APPLICANT") => Role::Applicant,
+        other => panic!("{name}: `# token:` needs --role, not {other:?}"),
+    };
+    let society = options.get("--society").map(|code| {
+        FieldCode::try_from_value(&code.to_string())
+            .unwrap_or_else(|_| panic!("{name}: no field code {code}"))
+    });
+    let institution = options.get("--institution").map(|raw| {
+        raw.parse::<i64>()
+            .ok()
+            .or_else(|| ids::decode_kind(raw, ids::INSTITUTION))
+            .unwrap_or_else(|| panic!("{name}: {raw} is not an institution ID"))
+    });
+    let sub = options.get("--sub").copied().unwrap_or("examples");
+    app.token(role, society, institution, sub)
+}
+
+// --- running --------------------------------------------------------------------
+
+/// Runs `example` as written; a failure message when it does not answer
+/// with data and no errors.
+async fn run_one(app: &TestApp, example: &Example, before: &str) -> Result<(), String> {
+    let token = token(app, example);
     let (status, body) = app
-        .gql(token.as_deref(), &example.document, variables.clone())
+        .gql(
+            token.as_deref(),
+            &example.document,
+            example.variables.clone(),
+        )
         .await;
     let errors = body.get("errors").is_some();
     let data_missing =
         body["data"].is_null() || body["data"].as_object().is_none_or(|d| d.is_empty());
     if status != 200 || errors || data_missing {
         return Err(format!(
-            "{} (as {}) with variables {variables}: HTTP {status}: {body}",
-            example.name, example.folder
+            "{before}{} (as {}): HTTP {status}: {body}",
+            example.name,
+            example.token.as_deref().unwrap_or(&example.folder)
         ));
     }
     Ok(())
 }
 
+/// Runs an example's chain on a demo of its own.
+async fn run(chain: Vec<Arc<Example>>) -> Result<(), String> {
+    let app = TestApp::spawn_demo().await;
+    let (last, first) = chain.split_last().expect("a chain ends with its example");
+    for before in first {
+        let context = format!("{}: its `# after:` example ", last.name);
+        run_one(&app, before, &context).await?;
+    }
+    run_one(&app, last, "").await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_documented_example_runs_as_its_role() {
+async fn every_documented_example_runs_as_written_on_the_demo() {
     let examples = load_examples();
     for folder in FOLDERS {
         assert!(
-            examples.iter().any(|e| e.folder == folder),
+            examples.values().any(|e| e.folder == folder),
             "docs/examples/{folder}/ has no example"
         );
     }
-    // Each example gets a fresh world, so no example depends on another
-    // having run; a few worlds are built at once.
+    // Each example gets a demo of its own, with what its `# after:` line
+    // names run first; a few demos at once.
+    let chains: Vec<(String, Vec<Arc<Example>>)> = examples
+        .keys()
+        .map(|name| (name.clone(), chain(&examples, name)))
+        .collect();
     let mut failures = Vec::new();
-    let examples: Vec<Arc<Example>> = examples.into_iter().map(Arc::new).collect();
-    for chunk in examples.chunks(4) {
+    for group in chains.chunks(4) {
         let mut set = tokio::task::JoinSet::new();
         let mut names = std::collections::HashMap::new();
-        for example in chunk {
-            let handle = set.spawn(run(Arc::clone(example)));
-            names.insert(handle.id(), example.name.clone());
+        for (name, chain) in group {
+            let handle = set.spawn(run(chain.clone()));
+            names.insert(handle.id(), name.clone());
         }
         while let Some(result) = set.join_next_with_id().await {
             match result {
@@ -538,20 +375,77 @@ async fn every_documented_example_runs_as_its_role() {
     );
 }
 
-/// The README documents every placeholder the world defines, so a reader
-/// knows what each one stands for.
-#[tokio::test]
-async fn the_readme_documents_every_placeholder() {
-    let readme =
-        std::fs::read_to_string(examples_dir().join("README.md")).expect("docs/examples/README.md");
-    let app = TestApp::spawn().await;
-    let world = build_world(&app).await;
-    let missing: Vec<&String> = world
-        .keys()
-        .filter(|key| !readme.contains(&format!("`${key}`")))
+/// Every mutation of the schema has an example: each can be run by some
+/// role on the demo (with the examples before it).
+#[test]
+fn every_mutation_has_an_example() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let schema = async_graphql::parser::parse_schema(csc::graphql::sdl()).expect("the SDL parses");
+    let mutations: BTreeSet<String> = schema
+        .definitions
+        .iter()
+        .filter_map(|definition| match definition {
+            TypeSystemDefinition::Type(t) if t.node.name.node == "Mutation" => Some(&t.node.kind),
+            _ => None,
+        })
+        .flat_map(|kind| match kind {
+            TypeKind::Object(object) => object
+                .fields
+                .iter()
+                .map(|f| f.node.name.node.to_string())
+                .collect(),
+            _ => Vec::new(),
+        })
         .collect();
+    assert!(mutations.len() > 30, "{mutations:?}");
+    let documented: BTreeSet<String> = load_examples()
+        .values()
+        .filter_map(|e| {
+            let (kind, fields) = operation(e);
+            (kind == OperationType::Mutation).then_some(fields)
+        })
+        .flatten()
+        .collect();
+    let missing: Vec<&String> = mutations.difference(&documented).collect();
     assert!(
         missing.is_empty(),
-        "docs/examples/README.md does not document {missing:?}"
+        "mutations without an example in docs/examples: {missing:?}"
     );
+}
+
+/// The cast the examples run as is the one `csc seed-demo` prints (and
+/// GraphiQL's "Sign in as" offers: tests/api/demo.rs), and the README
+/// names it.
+#[tokio::test]
+async fn the_readme_names_the_demo_cast() {
+    let app = TestApp::spawn().await;
+    let summary = csc::seed::seed_demo(&app.db, csc::seed::DEFAULT_SCALE, csc::seed::DEFAULT_SEED)
+        .await
+        .expect("seed the demo");
+    assert_eq!(summary.first_subject, TRAINEE_SUB);
+    assert_eq!(
+        summary
+            .waiting_applicant
+            .map(|(subject, _)| subject)
+            .as_deref(),
+        Some(APPLICANT_SUB)
+    );
+    assert_eq!(
+        summary.first_trainee_institution.map(|(id, _)| id),
+        Some(INSTITUTION)
+    );
+    let readme =
+        std::fs::read_to_string(examples_dir().join("README.md")).expect("docs/examples/README.md");
+    let hospital = ids::encode(ids::INSTITUTION, INSTITUTION).0;
+    for named in [
+        TRAINEE_SUB,
+        APPLICANT_SUB,
+        hospital.as_str(),
+        "INTERNAL_MEDICINE",
+    ] {
+        assert!(
+            readme.contains(named),
+            "docs/examples/README.md does not name {named}"
+        );
+    }
 }

@@ -53,29 +53,32 @@ impl TestApp {
     /// A migrated database of its own (an SQLite file, or a PostgreSQL schema
     /// when `TEST_DATABASE_URL` is set) behind the real router.
     pub async fn spawn() -> Self {
-        let (db, sqlite_file) = match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => (postgres_schema(&url).await, None),
-            _ => {
-                let file =
-                    std::env::temp_dir().join(format!("csc-test-{}.db", uuid::Uuid::new_v4()));
-                let config = DatabaseConfig {
-                    database_url: format!("sqlite://{}?mode=rwc", file.display()),
-                    database_max_connections: 5,
-                };
-                let db = csc::db::connect(&config)
-                    .await
-                    .expect("open the SQLite test database");
-                (db, Some(file))
-            }
-        };
-        csc::db::migrate(&db)
+        let (db, sqlite_file) = fresh_database().await;
+        Self::over(db, sqlite_file, Some(today())).await
+    }
+
+    /// A fresh database holding the default demo (`csc seed-demo`), behind
+    /// the real router with today at the demo's day, as `serve --dev` has it.
+    pub async fn spawn_demo() -> Self {
+        let (db, sqlite_file) = fresh_database().await;
+        csc::seed::seed_demo(&db, csc::seed::DEFAULT_SCALE, csc::seed::DEFAULT_SEED)
             .await
-            .expect("migrate the test database");
+            .expect("seed the demo");
+        let day = csc::demo::recorded_day(&db)
+            .await
+            .unwrap()
+            .expect("seed-demo records its day");
+        Self::over(db, sqlite_file, Some(day)).await
+    }
+
+    /// The real router over `db`, with today fixed at `fixed_today`.
+    async fn over(
+        db: DatabaseConnection,
+        sqlite_file: Option<PathBuf>,
+        fixed_today: Option<NaiveDate>,
+    ) -> Self {
         let keys = TokenKeys::new(SECRET, ISSUER, AUDIENCE).expect("test keys");
-        let clock = Clock {
-            fixed_today: Some(today()),
-        };
-        let state = AppState::new(db.clone(), keys.clone(), clock)
+        let state = AppState::new(db.clone(), keys.clone(), Clock { fixed_today })
             .await
             .expect("build the app state");
         let societies = state.societies.clone();
@@ -497,6 +500,29 @@ impl Drop for TestApp {
             }
         }
     }
+}
+
+/// A migrated database of its own: an SQLite file (removed on drop), or a
+/// PostgreSQL schema when `TEST_DATABASE_URL` is set.
+async fn fresh_database() -> (DatabaseConnection, Option<PathBuf>) {
+    let (db, sqlite_file) = match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => (postgres_schema(&url).await, None),
+        _ => {
+            let file = std::env::temp_dir().join(format!("csc-test-{}.db", uuid::Uuid::new_v4()));
+            let config = DatabaseConfig {
+                database_url: format!("sqlite://{}?mode=rwc", file.display()),
+                database_max_connections: 5,
+            };
+            let db = csc::db::connect(&config)
+                .await
+                .expect("open the SQLite test database");
+            (db, Some(file))
+        }
+    };
+    csc::db::migrate(&db)
+        .await
+        .expect("migrate the test database");
+    (db, sqlite_file)
 }
 
 /// A fresh schema in the PostgreSQL database at `url`, and a pool pinned to it.

@@ -5,6 +5,7 @@ mod auth;
 mod authorization;
 mod concurrency;
 mod course_setup;
+mod demo;
 mod examples;
 mod field_order;
 mod graphiql;
