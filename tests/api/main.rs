@@ -5,6 +5,7 @@ mod auth;
 mod authorization;
 mod concurrency;
 mod course_setup;
+mod descriptions;
 mod examples;
 mod graphiql;
 mod hardening;
