@@ -8,29 +8,52 @@
 use async_graphql::{ServerError, Value};
 use sea_orm::{DbErr, SqlErr};
 
-/// The values of `extensions.code`, as in the contract.
+/// The values of extensions.code on an error. A client branches on these, never
+/// on the message text. No field returns this enum: register it in the schema
+/// explicitly so that clients see it in the SDL.
+/// Every error has one, and extensions.requestId to find it in the
+/// server's log; docs/errors.md has when each is used.
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
-    /// no valid token, but the operation needs one
+    /// no valid token, but the operation needs one:
+    /// a mutation without a token, or a bad, expired or foreign token on any
+    /// request (HTTP 401; never treated as anonymous)
     Unauthenticated,
     /// the token is valid, but its role or scope does not allow this
+    /// (docs/roles.md); also an operation not on an integrating system's
+    /// allow-list
     Forbidden,
-    /// no such object, or one this viewer may not see
+    /// no such object, or one this viewer may not see:
+    /// the two look the same. Queries answer null or leave it out instead
     NotFound,
     /// an argument failed validation; extensions.field names it
+    /// (e.g. input.prefecture). Also a query that does not parse or
+    /// validate, without extensions.field
     BadUserInput,
     /// the applicant may not apply (obligated service, regional quota, training not completed)
+    /// (I.2(1)); extensions.reasons lists every IneligibilityReason that
+    /// applies
     Ineligible,
-    /// the recruitment cycle is not in a phase that allows this
+    /// the recruitment cycle is not in a phase that allows this;
+    /// the message names its phase and the ones needed
     WrongPhase,
     /// the operation would exceed a field quota or a course's capacity
+    /// or the seats an institution has left after departures (III.3)
     QuotaExceeded,
     /// the institution has lost the right to set courses for this year
+    /// (a sanction, II.3(2))
     InstitutionSuspended,
-    /// the object changed state concurrently, or the idempotency key was reused with other input
+    /// the object changed state concurrently, or the idempotency key was reused with other input;
+    /// also an object not in a state that allows this, or that already
+    /// exists
     Conflict,
     /// the query is too deep or too complex
+    /// (depth 10, complexity 10,000, 5 directives per field)
     QueryTooComplex,
+    /// a failure of the service (the database, or a bug): the message is
+    /// only "internal error", the detail is in the server's log under
+    /// extensions.requestId. A query may be retried, a mutation with the
+    /// same Idempotency-Key
     Internal,
 }
 

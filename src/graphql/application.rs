@@ -25,7 +25,6 @@ use sea_orm::{
     Select,
 };
 
-/// An application to a course in the early call.
 #[derive(Clone)]
 pub struct Application(pub application::Model);
 
@@ -42,11 +41,18 @@ connection!(
     application::Model
 );
 
+/// Conditions on Query.applications; those given must all hold. The list
+/// still holds only the applications the viewer may see.
 #[derive(InputObject, Default)]
 pub struct ApplicationFilter {
+    /// Only the applications of this cycle (intake year).
     pub year: Option<i32>,
+    /// Only the applications to courses of this basic field.
     pub field: Option<FieldCode>,
+    /// Only the applications to this course (a Course ID; an ID of another
+    /// type matches nothing).
     pub course_id: Option<ID>,
+    /// Only the applications in this status.
     pub status: Option<ApplicationStatus>,
 }
 
@@ -180,35 +186,51 @@ fn missing(what: &str, id: i64) -> async_graphql::Error {
     AppError::Internal(format!("{what} of application {id} is not visible")).into()
 }
 
+/// An application to a course in the early call.
+/// A doctor has at most one live application (SUBMITTED or ADOPTED) per
+/// cycle. Seen by the board, the doctor, and the course's society and
+/// responsible institution.
 #[Object]
 impl Application {
+    /// The application's global ID (Node).
     pub async fn id(&self) -> ID {
         ids::encode(ids::APPLICATION, self.0.id)
     }
+    /// The doctor who applied.
     async fn applicant(&self, ctx: &Context<'_>) -> Result<Applicant> {
         visible_applicant(ctx, self.0.applicant_id)
             .await?
             .ok_or_else(|| missing("applicant", self.0.id))
     }
+    /// The recruitment cycle of the course's intake year.
     async fn cycle(&self, ctx: &Context<'_>) -> Result<RecruitmentCycle> {
         cycle_by_year(ctx, self.0.year)
             .await?
             .ok_or_else(|| missing("cycle", self.0.id))
     }
+    /// The course applied to.
     async fn course(&self, ctx: &Context<'_>) -> Result<Course> {
         visible_course(ctx, self.0.course_id)
             .await?
             .ok_or_else(|| missing("course", self.0.id))
     }
+    /// Where it stands: a decision shows only once the board made it (a
+    /// society's proposal is in proposedDecision).
     async fn status(&self) -> ApplicationStatus {
         self.0.status
     }
+    /// When the doctor submitted it.
     async fn submitted_at(&self) -> DateTime {
         self.0.submitted_at.into()
     }
+    /// When it was last decided: by the board (decideApplication,
+    /// confirmDecision) or by finalizeSelection (NOT_ADOPTED); null while
+    /// undecided. A withdrawal keeps the time of a decision before it.
     async fn decided_at(&self) -> Option<DateTime> {
         self.0.decided_at.map(DateTime)
     }
+    /// The parallel application (併願) to a regular program, when the
+    /// doctor gave one; null otherwise.
     async fn general_application(&self, ctx: &Context<'_>) -> Result<Option<GeneralApplication>> {
         let row = loaders(ctx)?
             .one(GeneralApplicationOf(self.0.id))
@@ -216,6 +238,9 @@ impl Application {
             .flatten();
         Ok(row.map(GeneralApplication))
     }
+    /// Where the doctor trains after the selection (II.2(3)); UNDECIDED
+    /// until finalizeSelection. The same on each of the doctor's
+    /// applications of the cycle.
     async fn outcome(&self) -> ApplicationOutcome {
         self.0.outcome
     }
@@ -227,6 +252,8 @@ impl Application {
             .then_some(self.0.proposed_decision)
             .flatten()
     }
+    /// When the society proposed the pending decision; null when none is
+    /// pending, and for the applicant.
     async fn proposed_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
         self.proposal_visible(ctx)
             .then_some(self.0.proposed_at.map(DateTime))
@@ -248,26 +275,36 @@ impl Application {
     }
 }
 
-/// The parallel application (併願) to a regular specialty training program.
 pub struct GeneralApplication(pub general_application::Model);
 
+/// The parallel application (併願) to a regular specialty training program.
+/// Made for the general call that follows the early call (II.2(3)): a
+/// doctor not adopted trains in this program (the fallback). Seen with its
+/// application.
 #[Object]
 impl GeneralApplication {
+    /// A global ID (not a Node: reach it through its application).
     pub async fn id(&self) -> ID {
         ids::encode(ids::GENERAL_APPLICATION, self.0.id)
     }
+    /// The regular program's name, as the doctor gave it.
     async fn program_name(&self) -> &str {
         &self.0.program_name
     }
+    /// The program's basic field (its society); it may differ from the
+    /// course's.
     async fn society(&self, ctx: &Context<'_>) -> Result<Society> {
         society_of(ctx, self.0.society_id)
     }
+    /// The hospital running the program.
     async fn institution(&self, ctx: &Context<'_>) -> Result<Institution> {
         institution_by_id(ctx, self.0.institution_id).await
     }
+    /// Held, active (the doctor trains there) or released.
     async fn status(&self) -> GeneralApplicationStatus {
         self.0.status
     }
+    /// When it became ACTIVE, at finalizeSelection; null otherwise.
     async fn activated_at(&self) -> Option<DateTime> {
         self.0.activated_at.map(DateTime)
     }

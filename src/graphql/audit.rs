@@ -31,29 +31,44 @@ connection!(
     audit_event::Model
 );
 
+/// One entry of the audit trail (the board only): a mutation that took
+/// effect or was refused, or a reading of a doctor's personal data by
+/// someone other than the doctor. Written in the same transaction as the
+/// change it records.
 #[Object]
 impl AuditEvent {
+    /// A global ID (not a Node: the trail is read through auditEvents).
     pub async fn id(&self) -> ID {
         ids::encode(ids::AUDIT_EVENT, self.0.id)
     }
+    /// When it happened.
     async fn at(&self) -> DateTime {
         self.0.at.into()
     }
+    /// The caller's role; null for a caller without a token.
     async fn role(&self) -> Option<Role> {
         self.0.role
     }
+    /// The caller's token subject (`sub`); null without a token.
     async fn subject(&self) -> Option<&str> {
         self.0.subject.as_deref()
     }
+    /// The mutation's name, e.g. submitApplication, or readPersonalData for
+    /// a reading of personal data.
     async fn operation(&self) -> &str {
         &self.0.operation
     }
+    /// The global ID of the object acted on (for readPersonalData, the
+    /// Applicant); null when there is none, e.g. a refused creation.
     async fn target_id(&self) -> Option<ID> {
         self.0.target_id.clone().map(ID)
     }
+    /// Whether the operation took effect or was refused.
     async fn outcome(&self) -> AuditOutcome {
         self.0.outcome
     }
+    /// What happened, in English, e.g. "refused: WRONG_PHASE" or "created
+    /// the 2027 cycle, 40 seats".
     async fn summary(&self) -> &str {
         &self.0.summary
     }

@@ -50,45 +50,96 @@ const TEXT_MAX: usize = 2000;
 const PARTNERS_MAX: usize = 100;
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=2200;
 
+/// A new course application (新規申請). The responsible institution must be a
+/// university hospital or a national centre, not suspended for that year; partner
+/// sites must be certified training facilities.
+/// Partner sites are certified in the course's own field (I.3(3)); the input
+/// carries every item of guideline II.1.
 #[derive(InputObject)]
 pub struct CreateCourseInput {
+    /// The intake year; its cycle must exist (else BAD_USER_INPUT) and be
+    /// PLANNING, and the field must take part in it.
     pub year: i32,
+    /// The course's basic field: a SOCIETY token's own (never
+    /// GENERAL_PRACTICE, which is the board's).
     pub field: FieldCode,
+    /// The course's name, 1 to 200 characters.
     pub title: String,
+    /// The responsible institution (責任医療機関, an Institution ID): a
+    /// university hospital or a national centre not suspended for the year
+    /// (INSTITUTION_SUSPENDED), whose courses of the year keep a seat
+    /// beyond those its departures cost (III.3).
     pub responsible_institution_id: ID,
+    /// 統括責任者: the course's director, by name, 1 to 200 characters.
     pub director: String,
+    /// 希望する定員: the seats asked for, 1 to 100.
     pub requested_capacity: i32,
+    /// The specialty training curriculum the clinical phase follows
+    /// (準拠する専門研修カリキュラム), 1 to 2000 characters.
     pub curriculum: String,
+    /// The partner sites (連携施設), up to 100 Institution IDs, each certified
+    /// in the course's field and not the responsible institution; empty:
+    /// the responsible institution trains alone (I.3(1)).
     pub partner_institution_ids: Vec<ID>,
+    /// Where the research phase is done (II.1).
     pub research_host: ResearchHostInput,
+    /// The pay and insurance promised (身分保障).
     pub status_guarantee: StatusGuaranteeInput,
 }
 
+/// Changes to a DRAFT course; what is omitted stays as it is, and each
+/// value given is checked as in CreateCourseInput.
 #[derive(InputObject)]
 pub struct UpdateCourseInput {
+    /// A new name, 1 to 200 characters.
     pub title: Option<String>,
+    /// A new director (統括責任者), 1 to 200 characters.
     pub director: Option<String>,
+    /// New seats asked for (希望する定員), 1 to 100.
     pub requested_capacity: Option<i32>,
+    /// A new curriculum text, 1 to 2000 characters.
     pub curriculum: Option<String>,
+    /// The whole new set of partner sites (連携施設); it replaces the old
+    /// one, and an empty list removes them all.
     pub partner_institution_ids: Option<Vec<ID>>,
+    /// A new research host, replacing the old one whole.
     pub research_host: Option<ResearchHostInput>,
+    /// A new status guarantee, replacing the old one whole.
     pub status_guarantee: Option<StatusGuaranteeInput>,
 }
 
+/// The research phase's host (II.1): a graduate school or a national
+/// centre, with its paper record.
 #[derive(InputObject)]
 pub struct ResearchHostInput {
+    /// A graduate school or a national centre.
     pub kind: ResearchHostKind,
+    /// Its name, 1 to 200 characters.
     pub name: String,
+    /// The hospital it belongs to (an Institution ID), when there is one:
+    /// a university hospital for a graduate school, a national centre for a
+    /// centre.
     pub institution_id: Option<ID>,
+    /// English-language SCI papers of the host in the last five years; 0 or
+    /// more.
     pub paper_count_five_years: i32,
+    /// Its paper record (論文実績) in words, up to 2000 characters; blank or
+    /// omitted: none.
     pub paper_record: Option<String>,
 }
 
+/// Pay and social insurance promised to the trainee (身分保障, I.3(1)(2)).
 #[derive(InputObject)]
 pub struct StatusGuaranteeInput {
+    /// The clinical phase's pay and insurance, 1 to 2000 characters.
     pub clinical_phase: String,
+    /// The research phase's pay and insurance, 1 to 2000 characters.
     pub research_phase: String,
+    /// Must be true: the clinical phase has the social insurance of the
+    /// regular programs (I.3(1)); false is BAD_USER_INPUT.
     pub social_insurance: bool,
+    /// Whether the research phase runs under the working graduate student
+    /// scheme (社会人大学院制度).
     pub working_graduate_student: bool,
 }
 
@@ -103,8 +154,17 @@ impl CourseSetupMutation {
     async fn set_participation(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The intake year, 2000 to 2200; its cycle, if created, must be PLANNING."
+        )]
         year: i32,
+        #[graphql(
+            desc = "The basic field deciding: a SOCIETY token's own; the board's for GENERAL_PRACTICE."
+        )]
         field: FieldCode,
+        #[graphql(
+            desc = "True to take part in the year's early call, false to stay out (allowed, II.2(1))."
+        )]
         participating: bool,
     ) -> Result<Participation> {
         let result = set_participation(db(ctx), viewer(ctx), year, field, participating).await;
@@ -114,7 +174,14 @@ impl CourseSetupMutation {
 
     /// A society drafts a new course for a PLANNING cycle in which its field
     /// takes part, with every item of guideline II.1. The course starts as DRAFT.
-    async fn create_course(&self, ctx: &Context<'_>, input: CreateCourseInput) -> Result<Course> {
+    async fn create_course(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The course; BAD_USER_INPUT names the first field that fails (e.g. input.partnerInstitutionIds)."
+        )]
+        input: CreateCourseInput,
+    ) -> Result<Course> {
         let result = create_course(db(ctx), viewer(ctx), input).await;
         audit::record_refusal(ctx, "createCourse", None, &result).await;
         Ok(Course(result?))
@@ -125,8 +192,8 @@ impl CourseSetupMutation {
     async fn update_course(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateCourseInput,
+        #[graphql(desc = "The DRAFT course to edit (a Course ID).")] id: ID,
+        #[graphql(desc = "The changes; omitted fields stay.")] input: UpdateCourseInput,
     ) -> Result<Course> {
         let result = update_course(db(ctx), viewer(ctx), &id, input).await;
         audit::record_refusal(ctx, "updateCourse", course_target(&id).as_ref(), &result).await;
@@ -135,19 +202,31 @@ impl CourseSetupMutation {
 
     /// DRAFT -> SUBMITTED: the society hands the course to the board for
     /// consultation, while the cycle is PLANNING.
-    async fn submit_course(&self, ctx: &Context<'_>, id: ID) -> Result<Course> {
+    async fn submit_course(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The DRAFT course to submit (a Course ID).")] id: ID,
+    ) -> Result<Course> {
         step_resolver(ctx, &id, Step::Submit).await
     }
 
     /// SUBMITTED -> APPROVED: the board agrees to the course (ADMIN), while
     /// the cycle is PLANNING or EARLY_CALL_OPEN.
-    async fn approve_course(&self, ctx: &Context<'_>, id: ID) -> Result<Course> {
+    async fn approve_course(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The SUBMITTED course to approve (a Course ID).")] id: ID,
+    ) -> Result<Course> {
         step_resolver(ctx, &id, Step::Approve).await
     }
 
     /// APPROVED -> PUBLISHED: the course is announced to applicants (公示,
     /// ADMIN), while the cycle is PLANNING or EARLY_CALL_OPEN.
-    async fn publish_course(&self, ctx: &Context<'_>, id: ID) -> Result<Course> {
+    async fn publish_course(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The APPROVED course to announce (a Course ID).")] id: ID,
+    ) -> Result<Course> {
         step_resolver(ctx, &id, Step::Publish).await
     }
 
@@ -156,7 +235,16 @@ impl CourseSetupMutation {
     /// (COURSE_WITHDRAWN, II.3(2)) from the cycle's year through its next
     /// sanctionYears course-setting years, and tells the course's applicants
     /// (applicationStatusChanged), who may then apply to another course.
-    async fn withdraw_course(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<Course> {
+    async fn withdraw_course(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The course to withdraw (a Course ID); one already WITHDRAWN is CONFLICT."
+        )]
+        id: ID,
+        #[graphql(desc = "Why (辞退の理由), 1 to 2000 characters; kept with the course.")]
+        reason: String,
+    ) -> Result<Course> {
         let result = withdraw_course(db(ctx), viewer(ctx), &id, &reason).await;
         audit::record_refusal(ctx, "withdrawCourse", course_target(&id).as_ref(), &result).await;
         let (row, applications) = result?;
@@ -164,17 +252,23 @@ impl CourseSetupMutation {
         Ok(Course(row))
     }
 
-    /// Hands a course to another university hospital or national centre with
-    /// a new director (ADMIN) until selection is final (II.3(1)). After the
-    /// early call opened this sanctions the former institution
-    /// (COURSE_CHANGED). A withdrawn course handed over returns to the status
-    /// it had reached (a published one is published again) with its
-    /// applications, which stay adoptable; its applicants are told.
+    /// hand a course to another responsible institution; sanctions the previous one
+    /// once the early call opened (COURSE_CHANGED, II.3(2); a withdrawn
+    /// course's institution was sanctioned by the withdrawal). The board
+    /// (ADMIN) hands it to a university hospital or national centre with a
+    /// new director, until selection is final (II.3(1)). A withdrawn course
+    /// handed over returns to the status it had reached (a published one is
+    /// published again) with its applications, which stay adoptable; its
+    /// applicants are told.
     async fn reassign_course(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The course to hand over (a Course ID), in any status.")] id: ID,
+        #[graphql(
+            desc = "The new responsible institution (an Institution ID): a university hospital or national centre, not the current one, not suspended for the year; it leaves the partner sites if it was one."
+        )]
         institution_id: ID,
+        #[graphql(desc = "The new director (統括責任者), by name, 1 to 200 characters.")]
         director: String,
     ) -> Result<Course> {
         let result = reassign_course(db(ctx), viewer(ctx), &id, &institution_id, &director).await;
@@ -192,10 +286,16 @@ impl CourseSetupMutation {
     async fn sanction_institution(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The hospital that loses the right (an Institution ID).")]
         institution_id: ID,
-        reason: SanctionReason,
+        #[graphql(desc = "Why it loses the right.")] reason: SanctionReason,
+        #[graphql(
+            desc = "The course that led to it (a Course ID), which must be the institution's."
+        )]
         course_id: Option<ID>,
+        #[graphql(desc = "The first intake year covered, 2000 to 2200; see above when omitted.")]
         from_year: Option<i32>,
+        #[graphql(desc = "How many years, 1 to 20; default the cycle's sanctionYears.")]
         years: Option<i32>,
     ) -> Result<Sanction> {
         let args = SanctionArgs {

@@ -9,12 +9,16 @@ use crate::entity::enums::{ApplicationStatus, CyclePhase};
 use crate::entity::{recruitment_cycle, society};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
-/// One year's recruitment: the early call and its link to the general call.
 #[derive(Clone)]
 pub struct RecruitmentCycle(pub recruitment_cycle::Model);
 
+/// One year's recruitment: the early call and its link to the general call.
+/// Named by its intake year, it moves PLANNING → EARLY_CALL_OPEN →
+/// EARLY_CALL_CLOSED → QUOTAS_ALLOCATED → SELECTION_FINALIZED as the board
+/// runs it (docs/calendar.md). Public.
 #[Object]
 impl RecruitmentCycle {
+    /// The cycle's global ID (Node).
     pub async fn id(&self) -> ID {
         ids::encode(ids::CYCLE, self.0.id)
     }
@@ -23,23 +27,37 @@ impl RecruitmentCycle {
         self.0.year
     }
     /// seats for the whole country, apart from the regular programs' ceilings
+    /// (シーリング): the seats the quota rule shares among the fields (II.2(2);
+    /// 40 in 2021).
     async fn total_capacity(&self) -> i32 {
         self.0.total_capacity
     }
+    /// The announced first day of the early call (September, II.2(3)). The
+    /// call opens when the board runs openEarlyCall: the date does not
+    /// open it.
     async fn early_call_opens_on(&self) -> Date {
         self.0.early_call_opens_on.into()
     }
+    /// The announced last day of the early call; the board closes it with
+    /// closeEarlyCall.
     async fn early_call_closes_on(&self) -> Date {
         self.0.early_call_closes_on.into()
     }
-    /// the general call of the regular programs, about a month after the early call
+    /// the general call of the regular programs, about a month after the early call:
+    /// at least 28 days after it opens. Doctors not adopted fall back to their
+    /// parallel applications (併願) in it.
     async fn general_call_opens_on(&self) -> Date {
         self.0.general_call_opens_on.into()
     }
     /// years an institution loses the right to set courses after withdrawing a course
+    /// once the early call opened, or after the board handed its course to
+    /// another institution (II.3(2)): counted in course-setting years after
+    /// this cycle's; 0 means no such sanction.
     async fn sanction_years(&self) -> i32 {
         self.0.sanction_years
     }
+    /// Where the cycle stands; most mutations need a given phase
+    /// (WRONG_PHASE otherwise).
     async fn phase(&self) -> CyclePhase {
         self.0.phase
     }
@@ -64,30 +82,64 @@ impl RecruitmentCycle {
         Ok(rows.into_iter().map(FieldQuota).collect())
     }
 
+    /// Counts of the cycle's applications as they stand now. Public: they
+    /// name nobody.
     async fn statistics(&self, ctx: &Context<'_>) -> Result<CycleStatistics> {
         cycle_statistics(ctx, self.0.year).await
     }
 }
 
+/// One field's applications in a cycle, by status, as they stand now:
+/// every application to the field's courses, whatever the course's status
+/// or the doctor's eligibility.
 #[derive(SimpleObject)]
 pub struct FieldStatistics {
+    /// The society of the field (the board for GENERAL_PRACTICE).
     pub society: Society,
+    /// Applications to the field's courses in the cycle, in any status
+    /// (SUBMITTED, ADOPTED, NOT_ADOPTED, WITHDRAWN): what is left after
+    /// adopted, notAdopted and withdrawn is still undecided. It counts
+    /// applications, not doctors: one who withdrew and applied again in the
+    /// field counts twice. Not the quota rule's FieldQuota.applicants, which
+    /// leaves out withdrawn applications, ineligible doctors and courses
+    /// never announced, and is frozen when the quotas are allocated
+    /// (docs/calendar.md, "Counting applicants").
     pub applicants: i32,
+    /// The field's applications ADOPTED by the board.
     pub adopted: i32,
+    /// The field's applications NOT_ADOPTED, by the board or by
+    /// finalizeSelection.
     pub not_adopted: i32,
+    /// The field's applications WITHDRAWN, at any time.
     pub withdrawn: i32,
 }
 
+/// Counts of one cycle's applications as they stand now, over every
+/// application whatever the course's status or the doctor's eligibility.
+/// Not the quota rule's count (FieldQuota.applicants).
 #[derive(SimpleObject)]
 pub struct CycleStatistics {
-    /// distinct doctors who applied in the cycle
+    /// distinct doctors who applied in the cycle, whatever became of their
+    /// applications (withdrawn ones included)
     pub applicants: i32,
+    /// Of those, the doctors eligible for the intake year: no obligated
+    /// service (義務年限), no regional quota (地域枠), initial training done
+    /// by 1 April (I.2(1)).
     pub eligible_applicants: i32,
+    /// Applications ADOPTED (one per adopted doctor).
     pub adopted: i32,
+    /// Applications NOT_ADOPTED; after finalizeSelection every undecided one
+    /// is.
     pub not_adopted: i32,
+    /// Applications WITHDRAWN, by the doctor or the board, or when a doctor
+    /// moved on from a withdrawn course.
     pub withdrawn: i32,
+    /// Distinct doctors whose outcome is REGULAR_PROGRAM: not adopted, they
+    /// train in the regular program of their parallel application (併願,
+    /// II.2(3)); 0 until the selection is final.
     pub fell_back_to_regular_program: i32,
-    /// all 19 fields in the official order
+    /// all 19 fields in the official order, each with its applications'
+    /// counts
     pub by_field: Vec<FieldStatistics>,
 }
 

@@ -40,17 +40,27 @@ connection!(
     institution::Model
 );
 
+/// A hospital the board registered: a university hospital or a national
+/// centre may be a course's responsible institution (責任医療機関,
+/// I.2(2)①); a certified training facility of a field may be a partner site
+/// (連携施設) of that field's courses (I.3(3)). Public, with its sanctions.
 #[Object]
 impl Institution {
+    /// The institution's global ID (Node); an INSTITUTION token's
+    /// `institution` claim holds it.
     pub async fn id(&self) -> ID {
         ids::encode(ids::INSTITUTION, self.0.id)
     }
+    /// The hospital's name in Japanese, e.g. 京都大学医学部附属病院.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The hospital's name in English; null when none was given.
     async fn name_en(&self) -> Option<&str> {
         self.0.name_en.as_deref()
     }
+    /// What kind of hospital it is: only a university hospital or a
+    /// national centre may be responsible for a course.
     async fn kind(&self) -> InstitutionKind {
         self.0.kind
     }
@@ -79,12 +89,20 @@ impl Institution {
         Ok(fields.into_iter().map(|(_, code)| code).collect())
     }
 
+    /// The courses it is the responsible institution of, that this viewer
+    /// may see (as in Query.courses), oldest first.
     #[graphql(complexity = "super::pagination::page_cost(first, child_complexity)")]
     async fn courses(
         &self,
         ctx: &Context<'_>,
-        year: Option<i32>,
+        #[graphql(desc = "Only the courses of this intake year.")] year: Option<i32>,
+        #[graphql(
+            desc = "Page size: default 20, at most 100 (more is cut to 100); negative is BAD_USER_INPUT."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Start after this cursor (the previous page's endCursor); omit for the first page. A string that is not a cursor is BAD_USER_INPUT."
+        )]
         after: Option<String>,
     ) -> Result<CourseConnection> {
         let page = PageArgs::parse(first, after.as_deref())?;
@@ -101,7 +119,10 @@ impl Institution {
         Ok(CourseConnection::new(loaders.page(key, page).await?, total))
     }
 
-    /// the last year in which the institution may not set courses; null when it may
+    /// the last year in which the institution may not set courses; null when it may.
+    /// It is the latest untilYear of its sanctions that reach the current
+    /// year or later (II.3(2)); a course of a year a sanction covers is
+    /// refused with INSTITUTION_SUSPENDED.
     async fn course_setting_suspended_until(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
         let key = SuspendedUntil {
             institution_id: self.0.id,
@@ -110,12 +131,16 @@ impl Institution {
         Ok(loaders(ctx)?.one(key).await?)
     }
 
+    /// Every loss of the right to set courses (II.3(2)) recorded against
+    /// it, past ones included, oldest first.
     #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn sanctions(&self, ctx: &Context<'_>) -> Result<Vec<Sanction>> {
         let rows = loaders(ctx)?.list(SanctionsOf(self.0.id)).await?;
         Ok(rows.into_iter().map(Sanction).collect())
     }
 
+    /// The seats it lost after trainees left the course without special
+    /// circumstances (III.3), oldest first, cancelled ones included.
     #[graphql(complexity = "1 + super::pagination::LIST_FANOUT * child_complexity")]
     async fn quota_reductions(&self, ctx: &Context<'_>) -> Result<Vec<QuotaReduction>> {
         let rows = loaders(ctx)?.list(QuotaReductionsOf(self.0.id)).await?;
@@ -149,51 +174,74 @@ pub async fn institution_by_id(ctx: &Context<'_>, id: i64) -> Result<Institution
         })
 }
 
-/// Loss of the right to set courses (コース設定の権利).
 pub struct Sanction(pub sanction::Model);
 
+/// Loss of the right to set courses (コース設定の権利).
+/// Guideline II.3(2): in the intake years fromYear to untilYear the
+/// institution may not be the responsible institution of a course. Public.
 #[Object]
 impl Sanction {
+    /// A global ID (not a Node: reach it through its institution).
     pub async fn id(&self) -> ID {
         ids::encode(ids::SANCTION, self.0.id)
     }
+    /// The institution that lost the right.
     async fn institution(&self, ctx: &Context<'_>) -> Result<Institution> {
         institution_by_id(ctx, self.0.institution_id).await
     }
+    /// The course whose withdrawal or handover led to it; null when the
+    /// board named none, or when this viewer may not see the course.
     async fn course(&self, ctx: &Context<'_>) -> Result<Option<Course>> {
         match self.0.course_id {
             Some(id) => super::course::visible_course(ctx, id).await,
             None => Ok(None),
         }
     }
+    /// Why the right was lost.
     async fn reason(&self) -> SanctionReason {
         self.0.reason
     }
+    /// The first intake year covered.
     async fn from_year(&self) -> i32 {
         self.0.from_year
     }
+    /// The last intake year covered, inclusive.
     async fn until_year(&self) -> i32 {
         self.0.until_year
     }
 }
 
-/// Seats taken from an institution after a trainee left without special circumstances.
 pub struct QuotaReduction(pub quota_reduction::Model);
 
+/// Seats taken from an institution after a trainee left without special circumstances.
+/// Guideline III.3: one departure costs one seat of the regular program
+/// and one of the clinician scientist courses, in one intake year. Public.
 #[Object]
 impl QuotaReduction {
+    /// A global ID (not a Node: reach it through its institution or the
+    /// departure).
     pub async fn id(&self) -> ID {
         ids::encode(ids::QUOTA_REDUCTION, self.0.id)
     }
+    /// The responsible institution that loses the seats.
     async fn institution(&self, ctx: &Context<'_>) -> Result<Institution> {
         institution_by_id(ctx, self.0.institution_id).await
     }
+    /// The intake year whose seats are cut: the first after the departure
+    /// whose cycle was still recruiting (PLANNING or EARLY_CALL_OPEN, or not
+    /// created yet) when the departure was recorded.
     async fn year(&self) -> i32 {
         self.0.year
     }
+    /// Seats taken from the institution's regular specialty program
+    /// (一般の専門研修の定員): 1. Recorded for the societies' systems, which
+    /// own that number; this service applies none of it.
     async fn regular_program_seats(&self) -> i32 {
         self.0.regular_program_seats
     }
+    /// Seats taken from its courses of that year (臨床研究医コースの定員): 1.
+    /// Its courses must offer more seats than it lost, and adoptions into
+    /// them stop that many seats earlier.
     async fn course_seats(&self) -> i32 {
         self.0.course_seats
     }
@@ -204,13 +252,21 @@ impl QuotaReduction {
     }
 }
 
+/// A hospital the board registers (createInstitution).
 #[derive(InputObject)]
 pub struct CreateInstitutionInput {
+    /// The name in Japanese, 1 to 200 characters (trimmed).
     pub name: String,
+    /// The name in English, up to 200 characters; blank or omitted: none.
     pub name_en: Option<String>,
+    /// University hospital, national centre, public or other hospital.
     pub kind: InstitutionKind,
-    /// one of the 47 prefectures, in Japanese
+    /// one of the 47 prefectures, in Japanese, written exactly so: 東京都,
+    /// not Tokyo or 東京.
     pub prefecture: String,
+    /// Whether it is a certified training facility of the regular specialty
+    /// programs (連携施設の要件); with certifiedFields, true exactly when that
+    /// list is not empty (else BAD_USER_INPUT).
     pub certified_training_facility: bool,
     /// The fields in which it is a certified training facility (I.3(3)).
     /// Omitted with certifiedTrainingFacility true: every field, as the
@@ -227,6 +283,9 @@ impl InstitutionMutation {
     async fn create_institution(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The hospital; BAD_USER_INPUT names the first field that fails (e.g. input.prefecture)."
+        )]
         input: CreateInstitutionInput,
     ) -> Result<Institution> {
         let result = create_institution(db(ctx), viewer(ctx), societies(ctx), input).await;
@@ -240,7 +299,11 @@ impl InstitutionMutation {
     async fn set_certified_fields(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The hospital whose certification is recorded (an Institution ID).")]
         institution_id: ID,
+        #[graphql(
+            desc = "Every field it is certified in, in any order (repeats ignored); empty: none, and certifiedTrainingFacility becomes false. Partner sites already on courses are not revisited."
+        )]
         fields: Vec<FieldCode>,
     ) -> Result<Institution> {
         let result = set_certified_fields(

@@ -41,6 +41,12 @@ use context::{Clock, SocietyCatalog};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
+/// Every write. Each runs in one transaction and, when refused, changes
+/// nothing: UNAUTHENTICATED without a token, FORBIDDEN for a role or scope
+/// that may not run it (docs/roles.md), WRONG_PHASE outside the cycle phases
+/// it needs (docs/calendar.md). An `Idempotency-Key` header makes a retry
+/// safe. Each is written to the audit trail, refusals of signed-in callers
+/// included.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     institution::InstitutionMutation,

@@ -15,8 +15,16 @@ use crate::entity::recruitment_cycle;
 use async_graphql::{Context, ID, Interface, Result};
 use sea_orm::EntityTrait;
 
+/// An object with a global ID, which `node(id:)` fetches again. Read like
+/// any other object: `node` answers null for what this viewer may not see.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID"))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "The global ID: an opaque string, unique across all types and stable; pass it to \
+            node(id:) or to a mutation's ID argument. An ID of one type is never accepted \
+            where another type's goes."
+))]
 pub enum Node {
     Society(Society),
     Institution(Institution),

@@ -226,17 +226,27 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+/// Where a page stands in its list (Relay). Lists are read forwards, in the
+/// order the objects were created, one page at a time: pass `endCursor` as
+/// `after` while `hasNextPage` is true.
 #[Object]
 impl PageInfo {
+    /// Whether more objects follow this page: fetch them with
+    /// `after: endCursor`.
     async fn has_next_page(&self) -> bool {
         self.has_next_page
     }
+    /// Whether this page was asked for with `after`, so objects come before
+    /// it; there is no paging backwards.
     async fn has_previous_page(&self) -> bool {
         self.has_previous_page
     }
+    /// The cursor of the page's first object; null on an empty page.
     async fn start_cursor(&self) -> Option<&str> {
         self.start_cursor.as_deref()
     }
+    /// The cursor of the page's last object, to pass as `after` for the
+    /// next page; null on an empty page.
     async fn end_cursor(&self) -> Option<&str> {
         self.end_cursor.as_deref()
     }
@@ -275,8 +285,14 @@ macro_rules! connection {
             }
         }
 
+        #[doc = concat!(
+            "A page of ", stringify!($node), " objects (a Relay connection): `nodes` alone, ",
+            "or `edges` with a cursor each; `pageInfo` to fetch the next page; `totalCount` ",
+            "for all matches."
+        )]
         #[async_graphql::Object]
         impl $conn {
+            /// This page's objects with their cursors, in the list's order.
             async fn edges(&self) -> Vec<$edge> {
                 self.nodes
                     .iter()
@@ -287,9 +303,11 @@ macro_rules! connection {
                     })
                     .collect()
             }
+            /// This page's objects in the list's order, without cursors.
             async fn nodes(&self) -> &[$node] {
                 &self.nodes
             }
+            /// Whether another page follows, and the cursor to ask for it.
             async fn page_info(&self) -> $crate::graphql::pagination::PageInfo {
                 $crate::graphql::pagination::PageInfo {
                     has_next_page: self.has_next_page,
@@ -298,6 +316,9 @@ macro_rules! connection {
                     end_cursor: self.cursors.last().cloned(),
                 }
             }
+            /// How many objects the list holds for this viewer and these
+            /// arguments, on every page (not just this one); counted only
+            /// when asked for, by one more query.
             async fn total_count(&self) -> async_graphql::Result<i32> {
                 Ok(self.total.get().await?)
             }
@@ -308,11 +329,15 @@ macro_rules! connection {
             node: $node,
         }
 
+        #[doc = concat!("One ", stringify!($node), " of a page, with its cursor.")]
         #[async_graphql::Object]
         impl $edge {
+            /// Where this object stands in the list: pass it as `after` to
+            /// continue after it. Opaque.
             async fn cursor(&self) -> &str {
                 &self.cursor
             }
+            /// The object at this position of the page.
             async fn node(&self) -> &$node {
                 &self.node
             }

@@ -35,14 +35,25 @@ use sea_orm::{
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+/// A new year's recruitment cycle; it starts PLANNING.
 #[derive(InputObject)]
 pub struct CreateRecruitmentCycleInput {
+    /// The intake year, 2000 to 2200: trainees start on 1 April of it. One
+    /// cycle a year (a second is CONFLICT).
     pub year: i32,
+    /// Seats for the whole country, 1 to 10,000 (40 in 2021, II.2(2)).
     pub total_capacity: i32,
+    /// The early call's announced first day (September, II.2(3)): in the two
+    /// years before the course starts, and before 1 April of the intake year.
     pub early_call_opens_on: Date,
+    /// The early call's announced last day: after its first.
     pub early_call_closes_on: Date,
+    /// The general call's first day: at least 28 days after the early call
+    /// opens (「1か月早い」, II.2(3)).
     pub general_call_opens_on: Date,
-    /// default 1
+    /// default 1: the course-setting years an institution loses when its
+    /// course is withdrawn or handed over after the call opened (II.3(2));
+    /// 0 to 20, 0 for none.
     pub sanction_years: Option<i32>,
     /// Course length for this intake; default 7 (the 2020 guideline). 2024 onwards: 5.
     pub course_years: Option<i32>,
@@ -61,6 +72,9 @@ impl RecruitmentMutation {
     async fn create_recruitment_cycle(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The year, its seats and its calendar; BAD_USER_INPUT names the first field that fails."
+        )]
         input: CreateRecruitmentCycleInput,
     ) -> Result<RecruitmentCycle> {
         let result = create_cycle(db(ctx), viewer(ctx), input).await;
@@ -69,7 +83,15 @@ impl RecruitmentMutation {
     }
 
     /// PLANNING -> EARLY_CALL_OPEN
-    async fn open_early_call(&self, ctx: &Context<'_>, year: i32) -> Result<RecruitmentCycle> {
+    /// (ADMIN): doctors may now apply to the cycle's PUBLISHED courses, and
+    /// the societies' participation is fixed. Subscribers of
+    /// cyclePhaseChanged are told.
+    async fn open_early_call(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The intake year of the cycle (trainees start on 1 April of it).")]
+        year: i32,
+    ) -> Result<RecruitmentCycle> {
         let result = move_phase(
             db(ctx),
             viewer(ctx),
@@ -87,7 +109,13 @@ impl RecruitmentMutation {
     }
 
     /// EARLY_CALL_OPEN -> EARLY_CALL_CLOSED
-    async fn close_early_call(&self, ctx: &Context<'_>, year: i32) -> Result<RecruitmentCycle> {
+    /// (ADMIN): no more applications; the quotas can be allocated.
+    async fn close_early_call(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The intake year of the cycle (trainees start on 1 April of it).")]
+        year: i32,
+    ) -> Result<RecruitmentCycle> {
         let result = move_phase(
             db(ctx),
             viewer(ctx),
@@ -105,7 +133,15 @@ impl RecruitmentMutation {
     }
 
     /// EARLY_CALL_CLOSED -> QUOTAS_ALLOCATED: computes every field's quota from the applications
-    async fn allocate_field_quotas(&self, ctx: &Context<'_>, year: i32) -> Result<Vec<FieldQuota>> {
+    /// (ADMIN) by the quota rule of II.2(2), and returns all 19 in the
+    /// official order. BAD_USER_INPUT when totalCapacity is below the number
+    /// of participating fields.
+    async fn allocate_field_quotas(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The intake year of the cycle (trainees start on 1 April of it).")]
+        year: i32,
+    ) -> Result<Vec<FieldQuota>> {
         let result = allocate_field_quotas(db(ctx), viewer(ctx), year).await;
         audit::record_refusal(ctx, "allocateFieldQuotas", None, &result).await;
         let quotas = result?;
@@ -116,13 +152,19 @@ impl RecruitmentMutation {
     }
 
     /// change one field's quota after allocation when applications shifted greatly
+    /// (ADMIN, II.3(3)), while QUOTAS_ALLOCATED. The other fields keep
+    /// theirs, so the total may differ from totalCapacity.
     async fn adjust_field_quota(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The intake year of the cycle (trainees start on 1 April of it).")]
         year: i32,
-        field: FieldCode,
+        #[graphql(desc = "The basic field whose quota changes.")] field: FieldCode,
+        #[graphql(
+            desc = "The new quota: 0 to 10,000, and not below the field's adoptions so far."
+        )]
         quota: i32,
-        reason: String,
+        #[graphql(desc = "Why, 1 to 2000 characters; shown as adjustmentReason.")] reason: String,
     ) -> Result<FieldQuota> {
         let result = adjust_field_quota(db(ctx), viewer(ctx), year, field, quota, &reason).await;
         audit::record_refusal(ctx, "adjustFieldQuota", None, &result).await;
@@ -133,7 +175,15 @@ impl RecruitmentMutation {
     /// NOT_ADOPTED; each not-adopted applicant's parallel general application becomes
     /// ACTIVE (fallback to the regular program); each adopted applicant's is WITHDRAWN
     /// and a Trainee is created. Run again, it changes nothing.
-    async fn finalize_selection(&self, ctx: &Context<'_>, year: i32) -> Result<RecruitmentCycle> {
+    /// The board only (ADMIN); CONFLICT while a society's proposal waits
+    /// for it. An adoption into a course withdrawn since does not stand
+    /// (II.3(1)).
+    async fn finalize_selection(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The intake year of the cycle (trainees start on 1 April of it).")]
+        year: i32,
+    ) -> Result<RecruitmentCycle> {
         let result = finalize_selection(db(ctx), viewer(ctx), year).await;
         audit::record_refusal(ctx, "finalizeSelection", None, &result).await;
         let (cycle, settled) = result?;

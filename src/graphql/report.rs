@@ -17,7 +17,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
-/// The responsible institution's annual report to the board (年次報告).
 #[derive(Clone)]
 pub struct AnnualReport {
     row: annual_report::Model,
@@ -57,14 +56,21 @@ impl AnnualReport {
     }
 }
 
+/// The responsible institution's annual report to the board (年次報告).
+/// One per course and year (I.3(3)): each trainee's training and the pay
+/// and insurance provided. Seen by the board, the reporting institution and
+/// the course's society.
 #[Object]
 impl AnnualReport {
+    /// The report's global ID (Node).
     pub async fn id(&self) -> ID {
         ids::encode(ids::ANNUAL_REPORT, self.row.id)
     }
+    /// The training year reported on: April of it to March of the next.
     async fn year(&self) -> i32 {
         self.row.year
     }
+    /// The course reported on.
     async fn course(&self, ctx: &Context<'_>) -> Result<Course> {
         visible_course(ctx, self.row.course_id)
             .await?
@@ -72,15 +78,20 @@ impl AnnualReport {
                 AppError::Internal(format!("course of report {} not visible", self.row.id)).into()
             })
     }
+    /// The reporting institution: the course's responsible institution when
+    /// the report was last submitted.
     async fn institution(&self, ctx: &Context<'_>) -> Result<Institution> {
         institution_by_id(ctx, self.row.institution_id).await
     }
+    /// Where the report stands with the board.
     async fn status(&self) -> ReportStatus {
         self.row.status
     }
+    /// When the latest version was submitted; null before the first.
     async fn submitted_at(&self) -> Option<DateTime> {
         self.row.submitted_at.map(DateTime)
     }
+    /// The latest version's entries, one per trainee reported on.
     async fn entries(&self, ctx: &Context<'_>) -> Result<Vec<TraineeReportEntry>> {
         let Some(version) = self.latest(ctx).await? else {
             return Ok(Vec::new());
@@ -88,6 +99,7 @@ impl AnnualReport {
         let rows = loaders(ctx)?.list(EntriesOf(version.id)).await?;
         Ok(rows.into_iter().map(TraineeReportEntry).collect())
     }
+    /// The pay and insurance of the latest version (身分保障, I.3(3)).
     async fn status_guarantee(&self, ctx: &Context<'_>) -> Result<StatusGuaranteeReport> {
         Ok(match self.latest(ctx).await? {
             Some(v) => status_guarantee_of(v),
@@ -104,24 +116,27 @@ impl AnnualReport {
         let rows = self.all_versions(ctx).await?;
         Ok(rows.iter().cloned().map(AnnualReportVersion).collect())
     }
+    /// The board's guidance (指導) on the report, oldest first.
     async fn guidance(&self, ctx: &Context<'_>) -> Result<Vec<Guidance>> {
         let rows = loaders(ctx)?.list(GuidanceOf(self.row.id)).await?;
         Ok(rows.into_iter().map(Guidance).collect())
     }
 }
 
-/// One submission of an annual report; a resubmission after guidance adds one.
 pub struct AnnualReportVersion(annual_report_version::Model);
 
+/// One submission of an annual report; a resubmission after guidance adds one.
 #[Object]
 impl AnnualReportVersion {
-    /// 1 for the first submission
+    /// 1 for the first submission, one more for each resubmission
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When this version was submitted.
     async fn submitted_at(&self) -> DateTime {
         self.0.submitted_at.into()
     }
+    /// The pay and insurance this version reported.
     async fn status_guarantee(&self) -> StatusGuaranteeReport {
         status_guarantee_of(&self.0)
     }
@@ -138,8 +153,10 @@ fn status_guarantee_of(v: &annual_report_version::Model) -> StatusGuaranteeRepor
 
 pub struct TraineeReportEntry(annual_report_entry::Model);
 
+/// One trainee's part of an annual report.
 #[Object]
 impl TraineeReportEntry {
+    /// The trainee reported on.
     async fn trainee(&self, ctx: &Context<'_>) -> Result<Trainee> {
         visible_trainee(ctx, self.0.trainee_id)
             .await?
@@ -148,15 +165,21 @@ impl TraineeReportEntry {
                     .into()
             })
     }
+    /// The trainee's phase on the day the version was submitted.
     async fn phase(&self) -> TraineePhase {
         self.0.phase
     }
+    /// The share of effort on research reported for the year, 0 to 100
+    /// (it becomes the trainee's researchEffort for the year); null when
+    /// not given.
     async fn research_effort_percent(&self) -> Option<i32> {
         self.0.research_effort_percent
     }
+    /// The trainee's clinical training, in the institution's words.
     async fn clinical_progress(&self) -> &str {
         &self.0.clinical_progress
     }
+    /// Problems to report, in words; null when none.
     async fn issues(&self) -> Option<&str> {
         self.0.issues.as_deref()
     }
@@ -165,22 +188,32 @@ impl TraineeReportEntry {
 /// Pay and insurance actually provided in the reported year.
 #[derive(SimpleObject)]
 pub struct StatusGuaranteeReport {
+    /// Whether pay was provided as promised.
     pub salary_provided: bool,
+    /// Whether social insurance (社会保険) was provided.
     pub social_insurance_provided: bool,
+    /// Whether the research phase ran under the working graduate student
+    /// scheme (社会人大学院制度).
     pub working_graduate_student: bool,
+    /// Remarks, in words; null when none.
     pub note: Option<String>,
 }
 
 pub struct Guidance(guidance::Model);
 
+/// The board's guidance (指導) on an annual report, when it finds a course
+/// badly run (I.3(3)); the institution then resubmits.
 #[Object]
 impl Guidance {
+    /// A global ID (not a Node: reach it through its report).
     pub async fn id(&self) -> ID {
         ids::encode(ids::GUIDANCE, self.0.id)
     }
+    /// When the board issued it.
     async fn issued_at(&self) -> DateTime {
         self.0.issued_at.into()
     }
+    /// What the board asks of the institution, in words.
     async fn text(&self) -> &str {
         &self.0.text
     }

@@ -46,31 +46,46 @@ const NOTE_MAX: usize = 2000;
 const ENTRIES_MAX: usize = 200;
 const ENTRIES_FIELD: &str = "input.entries";
 
+/// One trainee's entry in an annual report.
 #[derive(InputObject)]
 pub struct TraineeReportEntryInput {
+    /// A trainee of the course (a Trainee ID), at most once per report.
     pub trainee_id: ID,
-    /// 0 to 100
+    /// 0 to 100: the share of effort on research in the reported year; it
+    /// becomes the trainee's value for that year. Omitted: not reported.
     pub research_effort_percent: Option<i32>,
+    /// The trainee's clinical training, 1 to 4000 characters.
     pub clinical_progress: String,
+    /// Problems to report, up to 4000 characters; blank or omitted: none.
     pub issues: Option<String>,
 }
 
 /// Pay and insurance actually provided in the reported year (身分保障).
 #[derive(InputObject)]
 pub struct StatusGuaranteeReportInput {
+    /// Whether pay was provided as promised.
     pub salary_provided: bool,
+    /// Whether social insurance (社会保険) was provided.
     pub social_insurance_provided: bool,
+    /// Whether the research phase ran under the working graduate student
+    /// scheme (社会人大学院制度).
     pub working_graduate_student: bool,
+    /// Remarks, up to 2000 characters; blank or omitted: none.
     pub note: Option<String>,
 }
 
+/// An annual report (年次報告) on one course and year.
 #[derive(InputObject)]
 pub struct SubmitAnnualReportInput {
+    /// The course reported on (a Course ID): a PUBLISHED course of the
+    /// token's institution (another's is FORBIDDEN, one not published
+    /// CONFLICT).
     pub course_id: ID,
     /// from the course's first year up to the current year
     pub year: i32,
     /// one per trainee of the course, each trainee at most once
     pub entries: Vec<TraineeReportEntryInput>,
+    /// The pay and insurance actually provided in the year.
     pub status_guarantee: StatusGuaranteeReportInput,
 }
 
@@ -85,6 +100,9 @@ impl ReportingMutation {
     async fn submit_annual_report(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The report; a second submission of a SUBMITTED or ACCEPTED report is CONFLICT."
+        )]
         input: SubmitAnnualReportInput,
     ) -> Result<AnnualReport> {
         let target = target(&input.course_id, ids::COURSE);
@@ -94,7 +112,11 @@ impl ReportingMutation {
     }
 
     /// The board (ADMIN) accepts a SUBMITTED report.
-    async fn accept_annual_report(&self, ctx: &Context<'_>, id: ID) -> Result<AnnualReport> {
+    async fn accept_annual_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The SUBMITTED report to accept (an AnnualReport ID).")] id: ID,
+    ) -> Result<AnnualReport> {
         let result = accept_annual_report(db(ctx), viewer(ctx), &id).await;
         let target = target(&id, ids::ANNUAL_REPORT);
         audit::record_refusal(ctx, "acceptAnnualReport", target.as_ref(), &result).await;
@@ -107,7 +129,9 @@ impl ReportingMutation {
     async fn issue_guidance(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The submitted report the guidance is on (an AnnualReport ID).")]
         report_id: ID,
+        #[graphql(desc = "What the board asks of the institution, 1 to 4000 characters.")]
         text: String,
     ) -> Result<AnnualReport> {
         let result = issue_guidance(db(ctx), viewer(ctx), &report_id, &text).await;

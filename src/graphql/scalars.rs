@@ -7,6 +7,9 @@ use chrono::{FixedOffset, NaiveDate, Utc};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
+/// ISO 8601 calendar date, e.g. 2027-04-01: a string `YYYY-MM-DD`, with no
+/// time and no offset (a day of the Japanese calendar). Anything else is
+/// BAD_USER_INPUT.
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -27,6 +30,10 @@ impl ScalarType for Date {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateTime(pub chrono::DateTime<Utc>);
 
+/// RFC 3339 timestamp, always with an offset, e.g. 2026-09-01T09:00:00+09:00.
+/// The service answers in Japan time with milliseconds
+/// (2026-09-01T09:00:00.000+09:00) and accepts any offset; a timestamp
+/// without one is BAD_USER_INPUT.
 #[Scalar(name = "DateTime")]
 impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {

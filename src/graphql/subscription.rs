@@ -28,9 +28,18 @@ pub fn bus<'a>(ctx: &Context<'a>) -> &'a EventBus {
     ctx.data_unchecked::<EventBus>()
 }
 
+/// Live events over `/graphql/ws` (graphql-transport-ws), with the token as
+/// `Authorization` in `connection_init`. An event carries the object as it is
+/// when sent; a client that disconnects or falls far behind misses the
+/// events in between, so re-read what it shows after reconnecting.
 #[GraphQLSubscription]
 impl Subscription {
-    /// An application was submitted, withdrawn, decided or settled by the final selection: its status the one it changed to, its other fields as they are now. An applicant sees its own, a society its field's, an institution its courses', the board all (a token is required)
+    /// An application was submitted, withdrawn, decided or settled by the
+    /// final selection: its status the one it changed to, its other fields as
+    /// they are now. An applicant sees its own, a society its field's, an
+    /// institution its courses', the board all (a token is required). Also
+    /// sent for each live application of a course withdrawn or handed to
+    /// another institution (II.3(1)); a society's proposal is not sent.
     async fn application_status_changed(
         &self,
         ctx: &Context<'_>,
@@ -71,11 +80,14 @@ impl Subscription {
         })
     }
 
-    /// A recruitment cycle (of `year`, or any) moved to another phase: its phase the one it moved to, its other fields as they are now; public
+    /// A recruitment cycle (of `year`, or any) moved to another phase: its
+    /// phase the one it moved to, its other fields as they are now; public.
     async fn cycle_phase_changed(
         &self,
         ctx: &Context<'_>,
-        year: Option<i32>,
+        #[graphql(desc = "Only the cycle of this intake year; omitted: every cycle.")] year: Option<
+            i32,
+        >,
     ) -> impl Stream<Item = Result<RecruitmentCycle>> + use<> {
         let db = db(ctx).clone();
         let mut events = bus(ctx).subscribe();

@@ -44,53 +44,79 @@ use sea_orm::{
 /// Free-text notes and departure reasons.
 const NOTE_MAX: usize = 2000;
 
+/// What a responsible institution reports between annual reports; an
+/// omitted field stays as it is.
 #[derive(InputObject)]
 pub struct TraineeProgressInput {
-    /// 0 to 100; null clears it
+    /// 0 to 100; null clears it. The share of effort on research in the
+    /// current training year (April to March), recorded as a progress update.
     pub research_effort_percent: MaybeUndefined<i32>,
     /// blank or null clears it
     pub graduate_school: MaybeUndefined<String>,
     /// not before the start of the course nor after today; null clears it
     pub board_certified_on: MaybeUndefined<Date>,
+    /// The doctoral degree's status; omitted or null leaves it.
     pub degree: Option<DegreeStatus>,
 }
 
+/// A published paper of a trainee.
 #[derive(InputObject)]
 pub struct RecordPaperInput {
+    /// The title, 1 to 500 characters.
     pub title: String,
+    /// The journal's name, 1 to 300 characters.
     pub journal: String,
     /// e.g. 10.1000/xyz123; stored lowercased, unique per trainee
     pub doi: Option<String>,
+    /// The publication date: from 1900 up to today.
     pub published_on: Date,
+    /// In a journal indexed by the Science Citation Index (S.C.I).
     pub sci_indexed: bool,
+    /// The trainee is its first author.
     pub first_author: bool,
+    /// Written in English.
     pub english: bool,
+    /// It reports a single case: excluded by the 2020 rule; under the 2024
+    /// rule an English, SCI-indexed one may be the second paper.
     pub case_report: bool,
 }
 
+/// A request to lengthen the course (III.1).
 #[derive(InputObject)]
 pub struct RequestExtensionInput {
+    /// Why the training cannot go on as planned.
     pub reason: ExtensionReason,
-    /// 1 to 36
+    /// 1 to 36: months asked for; a longer leave is asked for again.
     pub months: i32,
+    /// Details, up to 2000 characters; blank or omitted: none.
     pub note: Option<String>,
 }
 
+/// A research period at another institution, at home or abroad (留学, III.2).
 #[derive(InputObject)]
 pub struct StudyAbroadInput {
+    /// The host institution, 1 to 200 characters.
     pub host: String,
+    /// Its country, 1 to 100 characters.
     pub country: String,
     /// on or after the end of the clinical phase
     pub starts_on: Date,
-    /// before the planned completion
+    /// before the planned completion; not before startsOn, and the periods
+    /// of one trainee may not overlap
     pub ends_on: Date,
 }
 
+/// A trainee leaving the course (III.3).
 #[derive(InputObject)]
 pub struct RecordDepartureInput {
+    /// The day the trainee leaves: not before the course started; it may be
+    /// ahead.
     pub on: Date,
+    /// Why, 1 to 2000 characters.
     pub reason: String,
     /// 特段の理由: when true, no quota is reduced
+    /// — as the board records it. From an institution it is a claim: the
+    /// seats are taken until the board grants it (decideSpecialCircumstances).
     pub special_circumstances: bool,
 }
 
@@ -104,8 +130,9 @@ impl TrainingMutation {
     async fn update_trainee_progress(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The trainee (a Trainee ID); for an INSTITUTION, one of its courses'.")]
         trainee_id: ID,
-        input: TraineeProgressInput,
+        #[graphql(desc = "The fields to change; omitted ones stay.")] input: TraineeProgressInput,
     ) -> Result<Trainee> {
         let result =
             update_trainee_progress(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
@@ -118,7 +145,11 @@ impl TrainingMutation {
     async fn record_paper(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The trainee (a Trainee ID): one of its courses' for an INSTITUTION, itself for a trainee."
+        )]
         trainee_id: ID,
+        #[graphql(desc = "The paper; a DOI already recorded for the trainee is CONFLICT.")]
         input: RecordPaperInput,
     ) -> Result<Paper> {
         let result = record_paper(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
@@ -131,8 +162,11 @@ impl TrainingMutation {
     async fn request_extension(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The trainee (a Trainee ID): one of its courses' for an INSTITUTION, itself for a trainee."
+        )]
         trainee_id: ID,
-        input: RequestExtensionInput,
+        #[graphql(desc = "The reason and the months asked for.")] input: RequestExtensionInput,
     ) -> Result<Extension> {
         let result = request_extension(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
         audit::record_refusal(ctx, "requestExtension", Some(&trainee_id), &result).await;
@@ -147,8 +181,15 @@ impl TrainingMutation {
     async fn agree_extension(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The REQUESTED extension (an Extension ID) of a trainee of the society's field; another field's is NOT_FOUND."
+        )]
         id: ID,
+        #[graphql(
+            desc = "True agrees, so the board may approve; false refuses, which rejects the request."
+        )]
         agree: bool,
+        #[graphql(desc = "The society's note, up to 2000 characters, added as \"society: …\".")]
         note: Option<String>,
     ) -> Result<Extension> {
         let result = agree_extension(
@@ -172,8 +213,15 @@ impl TrainingMutation {
     async fn decide_extension(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The REQUESTED extension (an Extension ID); one already decided is CONFLICT."
+        )]
         id: ID,
+        #[graphql(
+            desc = "True approves (CONFLICT unless the society agreed, except for 総合診療); false rejects."
+        )]
         approve: bool,
+        #[graphql(desc = "The board's note, up to 2000 characters, added as \"decision: …\".")]
         note: Option<String>,
     ) -> Result<Extension> {
         let result = decide_extension(
@@ -191,11 +239,13 @@ impl TrainingMutation {
 
     /// Research at another institution, at home or abroad, inside the
     /// research phase; it counts as research time and does not extend the course.
+    /// Recorded by the course's institution (INSTITUTION) or the board (III.2).
     async fn record_study_abroad(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The trainee (a Trainee ID); for an INSTITUTION, one of its courses'.")]
         trainee_id: ID,
-        input: StudyAbroadInput,
+        #[graphql(desc = "The host and the period.")] input: StudyAbroadInput,
     ) -> Result<StudyAbroad> {
         let result =
             record_study_abroad(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
@@ -209,7 +259,11 @@ impl TrainingMutation {
     async fn confirm_completion(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The trainee (a Trainee ID); for an INSTITUTION, one of its courses'.")]
         trainee_id: ID,
+        #[graphql(
+            desc = "The day of completion, from the course start to today; default today. The requirements are judged on it; a second confirmation is CONFLICT."
+        )]
         on: Option<Date>,
     ) -> Result<Trainee> {
         let on = on.map_or_else(|| today(ctx), |d| d.0);
@@ -228,7 +282,11 @@ impl TrainingMutation {
     async fn record_departure(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The trainee (a Trainee ID); for an INSTITUTION, one of its courses'.")]
         trainee_id: ID,
+        #[graphql(
+            desc = "The day, the reason and whether special circumstances are claimed; a second departure is CONFLICT."
+        )]
         input: RecordDepartureInput,
     ) -> Result<Trainee> {
         let result = record_departure(db(ctx), viewer(ctx), today(ctx), &trainee_id, input).await;
@@ -242,7 +300,13 @@ impl TrainingMutation {
     async fn decide_special_circumstances(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The trainee whose departure is decided (a Trainee ID); CONFLICT without a departure or once granted."
+        )]
         trainee_id: ID,
+        #[graphql(
+            desc = "True grants them, cancelling the seat reduction; false refuses, and the seats stay taken."
+        )]
         grant: bool,
     ) -> Result<Trainee> {
         let result = decide_special_circumstances(db(ctx), viewer(ctx), &trainee_id, grant).await;

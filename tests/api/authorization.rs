@@ -1803,12 +1803,22 @@ async fn a_society_naming_another_fields_draft_gets_not_found() {
 // --- coverage of the schema ---------------------------------------------------------------
 
 /// The fields of the SDL block opened by `opening` (e.g. `type Query {`), as
-/// (name, type), descriptions skipped.
+/// (name, type), descriptions skipped. A field whose arguments carry
+/// descriptions spans lines, from `name(` to `): Type`.
 fn fields_of(sdl: &str, opening: &str) -> Vec<(String, String)> {
     let mut fields = Vec::new();
     let mut in_description = false;
+    let mut in_arguments: Option<String> = None;
     for line in sdl.lines().skip_while(|l| l.trim() != opening).skip(1) {
         let line = line.trim();
+        if let Some(name) = &in_arguments {
+            if let Some(ty) = line.strip_prefix(')') {
+                let ty = ty.trim_start_matches(':').trim().to_owned();
+                fields.push((name.clone(), ty));
+                in_arguments = None;
+            }
+            continue;
+        }
         if line == "}" {
             break;
         }
@@ -1820,6 +1830,10 @@ fn fields_of(sdl: &str, opening: &str) -> Vec<(String, String)> {
             continue;
         }
         if in_description || line.is_empty() || line.starts_with('"') {
+            continue;
+        }
+        if let Some(name) = line.strip_suffix('(') {
+            in_arguments = Some(name.to_owned());
             continue;
         }
         let name_end = line.find(['(', ':']).unwrap_or(line.len());

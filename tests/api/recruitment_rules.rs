@@ -1543,3 +1543,85 @@ async fn applications_to_a_course_withdrawn_after_the_call_still_count() {
     .await;
     assert_eq!(quota_row(&app, InternalMedicine).await.applicants, 1);
 }
+
+/// INTERNAL_MEDICINE's `FieldQuota.applicants`, its `statistics.byField`
+/// entry, and the cycle's statistics, read anonymously (all public).
+async fn internal_medicine_counts(app: &TestApp) -> (Value, Value, Value) {
+    let data = app
+        .data(
+            None,
+            "query($y: Int!) { recruitmentCycle(year: $y) {
+                fieldQuotas { society { code } applicants }
+                statistics { applicants eligibleApplicants withdrawn
+                             byField { society { code } applicants withdrawn } } } }",
+            json!({ "y": YEAR }),
+        )
+        .await;
+    let cycle = &data["recruitmentCycle"];
+    let internal = |list: &Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["society"]["code"] == "INTERNAL_MEDICINE")
+            .cloned()
+            .unwrap()
+    };
+    (
+        internal(&cycle["fieldQuotas"])["applicants"].clone(),
+        internal(&cycle["statistics"]["byField"]),
+        cycle["statistics"].clone(),
+    )
+}
+
+/// `FieldQuota.applicants` is the quota rule's a_f (II.2(2)), frozen at
+/// allocation; `statistics.byField.applicants` counts every application to
+/// the field's courses as it stands. The schema's descriptions and
+/// docs/calendar.md ("Counting applicants") say so; this keeps them true.
+#[tokio::test]
+async fn the_quota_rule_and_the_statistics_count_applicants_differently_ii_2_2() {
+    let app = TestApp::spawn().await;
+    let (hospital, _, course_id) = open_course(&app, CyclePhase::EarlyCallClosed).await;
+    // Counted by both: a live application of an eligible doctor.
+    let counted = applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
+    // Counted by the statistics only: a withdrawn application, one from a
+    // doctor who is not eligible, one to a course never announced.
+    applied(&app, "doctor-2", course_id, ApplicationStatus::Withdrawn).await;
+    let ineligible = doctor(&app, "doctor-3").await;
+    let mut row = applicant::Entity::find_by_id(ineligible)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    row.obligated_service_graduate = Set(true);
+    row.update(&app.db).await.unwrap();
+    app.insert_application(ineligible, course_id, ApplicationStatus::Submitted)
+        .await;
+    let (_, unannounced) =
+        course_of(&app, hospital, InternalMedicine, CourseStatus::Approved).await;
+    applied(&app, "doctor-4", unannounced, ApplicationStatus::Submitted).await;
+
+    app.data(
+        Some(&app.admin()),
+        &year_mutation("allocateFieldQuotas"),
+        json!({ "y": YEAR }),
+    )
+    .await;
+    let (quota_applicants, by_field, statistics) = internal_medicine_counts(&app).await;
+    assert_eq!(quota_applicants, 1);
+    assert_eq!(by_field["applicants"], 4, "{by_field}");
+    assert_eq!(by_field["withdrawn"], 1);
+    assert_eq!(statistics["applicants"], 4, "{statistics}");
+    assert_eq!(statistics["eligibleApplicants"], 3);
+
+    // A withdrawal after allocation changes the statistics' breakdown, not
+    // the quota rule's count, which was frozen when the quotas were set.
+    let withdrawn = app
+        .data(Some(&app.admin()), WITHDRAW, json!({ "id": counted }))
+        .await;
+    assert_eq!(withdrawn["withdrawApplication"]["status"], "WITHDRAWN");
+    let (quota_applicants, by_field, _) = internal_medicine_counts(&app).await;
+    assert_eq!(quota_applicants, 1);
+    assert_eq!(by_field["applicants"], 4);
+    assert_eq!(by_field["withdrawn"], 2);
+}
