@@ -5,6 +5,7 @@ mod auth;
 mod authorization;
 mod concurrency;
 mod course_setup;
+mod deployment;
 mod examples;
 mod hardening;
 mod helpers;
