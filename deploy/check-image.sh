@@ -52,9 +52,12 @@ build_args=$(bash deploy/local-bases.sh --print-build-args)
 say "buildah bud (a first build compiles every crate in release)"
 started=$SECONDS
 # shellcheck disable=SC2086 # build_args is two --build-arg options
-timeout 2700 buildah bud --quiet --isolation chroot --format docker --layers \
+timeout 2700 buildah bud --quiet --isolation chroot --format docker --layers --force-rm \
   $build_args --tag "$image" . >/dev/null
 say "built in $((SECONDS - started)) s"
+# The images this tag replaced (untagged, nothing built on them); the bases,
+# the tagged image and the cache mounts stay.
+podman image prune --force >/dev/null
 
 size=$(podman image inspect --format '{{.Size}}' "$image")
 # The image's Docker configuration (`buildah inspect` templates have no json).
