@@ -16,9 +16,11 @@
 #       documentation measured 125 MB as a tarball).
 #
 # Usage: deploy/local-bases.sh [--refresh | --print-build-args]
-#   An existing base is kept (builds stay cached); --refresh makes both anew,
-#   e.g. to take Debian's security updates; --print-build-args prints the
-#   buildah options that name them, and does nothing else. Needs root, mmdebstrap and podman
+#   An existing base is kept (builds stay cached) unless what it copied from
+#   this machine changed (the Rust toolchain, the trusted certificates: the
+#   builder is labelled with their digest); --refresh makes both anew, e.g. to
+#   take Debian's security updates; --print-build-args prints the buildah
+#   options that name them, and does nothing else. Needs root, mmdebstrap and podman
 #   (apt-get install mmdebstrap podman buildah). Then build the image with:
 #     buildah bud --isolation chroot --format docker --layers \
 #       --build-arg RUST_IMAGE=<builder> --build-arg RUNTIME_IMAGE=<runtime> -t csc .
@@ -61,6 +63,9 @@ if $print_only; then
   exit 0
 fi
 
+# What the builder copies from this machine; a different digest remakes it.
+builder_stamp=$( (rustc -vV; cat /etc/ssl/certs/ca-certificates.crt) | sha256sum | cut -c1-16)
+
 work=$(mktemp -d /var/tmp/csc-bases.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -88,6 +93,7 @@ make_builder() {
   podman import --quiet \
     --change "ENV PATH=/usr/local/cargo/bin:$path" \
     --change "ENV CARGO_HOME=/usr/local/cargo" \
+    --change "LABEL csc.host-stamp=$builder_stamp" \
     "$work/builder.tar" "$builder" >/dev/null
   rm -f "$work/builder.tar"
 }
@@ -107,12 +113,17 @@ make_runtime() {
   rm -f "$work/runtime.tar"
 }
 
+stamp_of() { podman image inspect --format '{{index .Labels "csc.host-stamp"}}' "$1" 2>/dev/null || true; }
+
 for pair in "builder:$builder" "runtime:$runtime"; do
   kind=${pair%%:*}
   image=${pair#*:}
   if ! $refresh && podman image exists "$image"; then
-    echo "$image: kept (--refresh makes it anew)"
-    continue
+    if [ "$kind" = runtime ] || [ "$(stamp_of "$image")" = "$builder_stamp" ]; then
+      echo "$image: kept (--refresh makes it anew)"
+      continue
+    fi
+    echo "$image: this machine's Rust toolchain or certificates changed: making it anew"
   fi
   started=$SECONDS
   "make_$kind"
