@@ -55,9 +55,11 @@ started=$SECONDS
 timeout 2700 buildah bud --quiet --isolation chroot --format docker --layers --force-rm \
   $build_args --tag "$image" . >/dev/null
 say "built in $((SECONDS - started)) s"
-# The images this tag replaced (untagged, nothing built on them); the bases,
-# the tagged image and the cache mounts stay.
-podman image prune --force >/dev/null
+# Untagged images (earlier builds, their build stages) older than a day: the
+# disk stays bounded, while a rebuild of the same sources within a day still
+# finds its layers (a fresh copy of the sources would make cargo recompile
+# csc: about 10 minutes). The bases, the tagged image and the cache mounts stay.
+podman image prune --force --filter until=24h >/dev/null
 
 size=$(podman image inspect --format '{{.Size}}' "$image")
 # The image's Docker configuration (`buildah inspect` templates have no json).
