@@ -6,6 +6,7 @@ mod authorization;
 mod concurrency;
 mod course_setup;
 mod demo;
+mod deployment;
 mod descriptions;
 mod examples;
 mod field_order;
