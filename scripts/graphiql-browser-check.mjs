@@ -72,7 +72,14 @@ function finish(code, message) {
   if (message) (code === 0 ? console.log : console.error)(message);
   chromium.removeAllListeners('exit');
   const done = () => {
-    rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+    // Chromium's helper processes may still write into the profile for a
+    // moment after the browser exits: removing it is best effort and never
+    // changes the check's result.
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (err) {
+      console.error(`note: could not remove ${profile}: ${err.code ?? err}`);
+    }
     process.exit(code);
   };
   if (chromium.exitCode !== null || chromium.signalCode !== null) return done();
