@@ -7,12 +7,12 @@
 //! token is either fully valid or the request is UNAUTHENTICATED; it never
 //! silently falls back to anonymous.
 
+use crate::catalog::SocietyCatalog;
 use crate::config::{AuthConfig, MIN_SECRET_BYTES};
 use crate::entity::enums::{FieldCode, Role};
 use crate::entity::{applicant, institution};
 use crate::error::{AppError, AppResult};
-use crate::graphql::context::SocietyCatalog;
-use crate::graphql::ids;
+use crate::ids;
 use crate::jwks::KeySet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sea_orm::{ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};

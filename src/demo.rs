@@ -6,8 +6,8 @@
 //! `CSC_TODAY` overrides it; without `--dev` the real date is used, and
 //! `--production` refuses both `--dev` and `CSC_TODAY`.
 
+use crate::clock::Clock;
 use crate::entity::demo_fact;
-use crate::graphql::context::Clock;
 use chrono::NaiveDate;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 

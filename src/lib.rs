@@ -1,7 +1,10 @@
 //! The GraphQL API of Japan's clinician scientist course (臨床研究医コース).
 
 pub mod allowlist;
+pub mod audit;
 pub mod auth;
+pub mod catalog;
+pub mod clock;
 pub mod compression;
 pub mod config;
 pub mod db;
@@ -15,11 +18,14 @@ pub mod graphiql;
 pub mod graphql;
 pub mod handler;
 pub mod idempotency;
+pub mod ids;
 pub mod introspection;
 pub mod invocation;
 pub mod jwks;
 pub mod metrics;
+pub mod ops;
 pub mod seed;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod ws;

@@ -4,27 +4,18 @@
 //! subscribes anonymously (to public events only). Queries and mutations go
 //! to `POST /graphql`, where idempotency keys, metrics and the allow-list apply.
 
-use crate::auth::{self, Viewer};
+use crate::auth;
+use crate::catalog::SocietyCatalog;
 use crate::error::{AppError, ErrorCode};
-use crate::graphql::audit::{self, PersonalDataReads};
-use crate::graphql::context::SocietyCatalog;
-use crate::graphql::loaders::Loaders;
+use crate::graphql::request_data::RequestData;
 use crate::graphql::subscription::TokenExpiry;
-use crate::startup::{AppState, BODY_LIMIT_BYTES};
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-};
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{Data, ErrorExtensionValues, Response, ServerError, ServerResult, Variables};
+use crate::graphql::websocket::WebSocketSession;
+use crate::state::{AppState, BODY_LIMIT_BYTES};
+use async_graphql::Data;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::response::Response as HttpResponse;
 use sea_orm::DatabaseConnection;
-use std::sync::Arc;
-
-/// Marks the data of a WebSocket connection, for `SubscriptionsOnly`.
-#[derive(Clone, Copy, Debug)]
-pub struct WebSocketSession;
 
 /// `GET /graphql/ws`: upgrades to a GraphQL WebSocket on the limited schema.
 pub async fn graphql_ws(
@@ -89,10 +80,8 @@ pub async fn connection_init(
     if let Some(expiry) = authorization.and_then(|value| token_expiry(&keys, value)) {
         data.insert(expiry);
     }
-    // The connection's loaders (they keep no cache: each event reads afresh).
-    data.insert(Loaders::new(&db, &viewer));
-    data.insert(viewer);
-    data.insert(Arc::new(PersonalDataReads::default()));
+    // The connection's loaders keep no cache: each event reads afresh.
+    RequestData::new(&db, viewer, false).insert_into(&mut data);
     data.insert(WebSocketSession);
     Ok(data)
 }
@@ -113,78 +102,4 @@ fn token_expiry(keys: &auth::TokenKeys, authorization: &str) -> Option<TokenExpi
 /// The reason a connection is closed with (graphql-transport-ws: code 1002).
 fn refusal(code: ErrorCode, message: &str) -> async_graphql::Error {
     async_graphql::Error::new(format!("{}: {message}", code.as_str()))
-}
-
-/// On a WebSocket connection: subscriptions only, and every applicant's
-/// personal data an event shows is audited before the event leaves (as
-/// `POST /graphql` does for a response). Requests over HTTP pass untouched.
-pub struct SubscriptionsOnly;
-
-impl ExtensionFactory for SubscriptionsOnly {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(SubscriptionsOnly)
-    }
-}
-
-fn error(code: ErrorCode, message: &str) -> ServerError {
-    let mut err = ServerError::new(message, None);
-    let mut ext = ErrorExtensionValues::default();
-    ext.set("code", code.as_str());
-    err.extensions = Some(ext);
-    err
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for SubscriptionsOnly {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        if ctx.data_opt::<WebSocketSession>().is_some()
-            && document
-                .operations
-                .iter()
-                .any(|(_, op)| op.node.ty != OperationType::Subscription)
-        {
-            return Err(error(
-                ErrorCode::BadUserInput,
-                "/graphql/ws runs subscriptions; send queries and mutations to POST /graphql",
-            ));
-        }
-        Ok(document)
-    }
-
-    /// Runs once per event of a subscription.
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let response = next.run(ctx, operation_name).await;
-        if ctx.data_opt::<WebSocketSession>().is_none() {
-            return response;
-        }
-        let (Some(reads), Some(db)) = (
-            ctx.data_opt::<Arc<PersonalDataReads>>(),
-            ctx.data_opt::<DatabaseConnection>(),
-        ) else {
-            return response;
-        };
-        let read = reads.take();
-        let anonymous = Viewer::anonymous();
-        let viewer = ctx.data_opt::<Viewer>().unwrap_or(&anonymous);
-        // Personal data leaves only with its audit trail (APPI): fail closed.
-        match audit::record_personal_reads(db, viewer, operation_name, &read).await {
-            Ok(()) => response,
-            Err(err) => {
-                tracing::error!(error = %err, "could not audit personal data reads");
-                Response::from_errors(vec![error(ErrorCode::Internal, "internal error")])
-            }
-        }
-    }
 }

@@ -1153,7 +1153,7 @@ async fn database_restarts_and_dropped_connections_under_load() {
             rows.len()
         );
         let number: i64 = rows[0].try_get("", "id").unwrap();
-        let expected = csc::graphql::ids::decode_kind(id, csc::graphql::ids::INSTITUTION);
+        let expected = csc::ids::decode_kind(id, csc::ids::INSTITUTION);
         assert_eq!(expected, Some(number), "{name}");
     }
     admin.close().await.unwrap();
@@ -1552,7 +1552,7 @@ async fn paper_the_day_after(port: u16, authorization: &str) -> Value {
     let body = graphql_body(
         "mutation($t: ID!, $i: RecordPaperInput!) { recordPaper(traineeId: $t, input: $i) { id } }",
         json!({
-            "t": csc::graphql::ids::encode(csc::graphql::ids::TRAINEE, 1).0,
+            "t": csc::ids::encode(csc::ids::TRAINEE, 1).0,
             "i": { "title": "A day later", "journal": "Internal Medicine",
                    "publishedOn": "2026-10-23", "sciIndexed": true, "firstAuthor": true,
                    "english": true, "caseReport": false }

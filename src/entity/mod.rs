@@ -1,4 +1,5 @@
-//! SeaORM models, one per table. Behaviour lives in `domain` and `graphql`.
+//! SeaORM models, one per table. Behaviour lives in `domain` (the rules),
+//! `ops` (the writes) and `graphql` (the reads).
 
 pub mod annual_report;
 pub mod annual_report_entry;
@@ -19,6 +20,7 @@ pub mod guidance;
 pub mod idempotency_key;
 pub mod institution;
 pub mod institution_certification;
+pub mod joins;
 pub mod paper;
 pub mod participation;
 pub mod quota_reduction;

@@ -12,7 +12,7 @@ pub mod tabs;
 
 pub use tabs::HEADERS_PLACEHOLDER;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};

@@ -7,12 +7,12 @@
 //! `--production` (which refuses `--dev`) never has it.
 
 use crate::auth::{Grant, TokenKeys};
+use crate::catalog::SocietyCatalog;
 use crate::entity::enums::{ApplicationStatus, CyclePhase, FieldCode, InstitutionKind, Role};
 use crate::entity::{
     applicant, application, course, institution, recruitment_cycle, society, trainee,
 };
-use crate::graphql::context::SocietyCatalog;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

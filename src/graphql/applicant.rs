@@ -2,23 +2,20 @@
 
 use super::application::Application;
 use super::audit;
-use super::context::{db, loaders, today, viewer};
-use super::ids;
+use super::context::{db, loaders, viewer};
 use super::loaders::{ApplicantId, ApplicationsOfApplicant, TraineeOfApplicant};
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
+use super::run::run;
 use super::scalars::Date;
 use super::trainee::Trainee;
 use super::visibility;
-use crate::auth::Viewer;
-use crate::db::begin_write;
 use crate::domain::eligibility::{ApplicantFacts, Ineligibility, ineligibility};
-use crate::domain::validate;
 use crate::entity::applicant;
-use crate::entity::enums::{AuditOutcome, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
+use crate::ids;
+use crate::ops::applicant::RegisterApplicant;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{Datelike, NaiveDate};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{EntityTrait, QueryFilter};
 
 #[derive(Clone)]
 pub struct Applicant(pub applicant::Model);
@@ -66,15 +63,6 @@ pub struct Eligibility {
     /// eligible. submitApplication's INELIGIBLE error lists the same in
     /// extensions.reasons.
     pub reasons: Vec<IneligibilityReason>,
-}
-
-/// The facts the eligibility rule reads.
-pub fn facts(m: &applicant::Model) -> ApplicantFacts {
-    ApplicantFacts {
-        obligated_service_graduate: m.obligated_service_graduate,
-        regional_quota_obligation: m.regional_quota_obligation,
-        initial_training_completed_on: m.initial_training_completed_on,
-    }
 }
 
 /// A doctor. Personal data: visible to the board, the doctor, and the society and institution of a course the doctor applied to.
@@ -142,7 +130,7 @@ impl Applicant {
         if !(1900..=2200).contains(&year) {
             return Err(AppError::bad_input("year", "must be between 1900 and 2200").into());
         }
-        let reasons: Vec<IneligibilityReason> = ineligibility(&facts(&self.0), year)
+        let reasons: Vec<IneligibilityReason> = ineligibility(&ApplicantFacts::from(&self.0), year)
             .into_iter()
             .map(Into::into)
             .collect();
@@ -234,93 +222,24 @@ impl ApplicantMutation {
         )]
         input: RegisterApplicantInput,
     ) -> Result<Applicant> {
-        let result = register_applicant(db(ctx), viewer(ctx), today(ctx), input).await;
-        audit::record_refusal(ctx, "registerApplicant", None, &result).await;
-        Ok(Applicant(result?))
+        run(ctx, RegisterApplicant::from(input))
+            .await
+            .map(Applicant)
     }
 }
 
-/// Maps a validation message to BAD_USER_INPUT naming `input.<field>`.
-fn bad(field: &'static str) -> impl Fn(&str) -> AppError {
-    move |m| AppError::bad_input(format!("input.{field}"), m)
-}
-
-async fn register_applicant(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    today: NaiveDate,
-    input: RegisterApplicantInput,
-) -> AppResult<applicant::Model> {
-    viewer.require(&[Role::Applicant])?;
-    if viewer.applicant_id.is_some() {
-        return Err(AppError::Conflict(
-            "this subject is already registered as an applicant".into(),
-        ));
+impl From<RegisterApplicantInput> for RegisterApplicant {
+    fn from(input: RegisterApplicantInput) -> Self {
+        Self {
+            full_name: input.full_name,
+            full_name_kana: input.full_name_kana,
+            email: input.email,
+            medical_license_number: input.medical_license_number,
+            university: input.university,
+            graduation_year: input.graduation_year,
+            initial_training_completed_on: input.initial_training_completed_on.0,
+            obligated_service_graduate: input.obligated_service_graduate,
+            regional_quota_obligation: input.regional_quota_obligation,
+        }
     }
-    let subject = viewer.subject.clone().ok_or(AppError::Unauthenticated)?;
-    let full_name = validate::name(&input.full_name, 100).map_err(bad("fullName"))?;
-    let full_name_kana = match input
-        .full_name_kana
-        .as_deref()
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    {
-        Some(kana) => Some(validate::kana(kana).map_err(bad("fullNameKana"))?),
-        None => None,
-    };
-    let email = validate::email(&input.email).map_err(bad("email"))?;
-    let license = validate::medical_license_number(&input.medical_license_number)
-        .map_err(bad("medicalLicenseNumber"))?;
-    let university = validate::name(&input.university, 200).map_err(bad("university"))?;
-    let graduation_year = validate::graduation_year(input.graduation_year, today.year())
-        .map_err(bad("graduationYear"))?;
-    let completed_on = input.initial_training_completed_on.0;
-    if completed_on.year() < graduation_year || completed_on.year() > graduation_year + 10 {
-        return Err(AppError::bad_input(
-            "input.initialTrainingCompletedOn",
-            "must fall in the years after graduation",
-        ));
-    }
-
-    let txn = begin_write(db).await?;
-    let row = applicant::ActiveModel {
-        subject: Set(subject),
-        full_name: Set(full_name),
-        full_name_kana: Set(full_name_kana),
-        email: Set(email),
-        medical_license_number: Set(license),
-        university: Set(university),
-        graduation_year: Set(graduation_year),
-        initial_training_completed_on: Set(completed_on),
-        obligated_service_graduate: Set(input.obligated_service_graduate),
-        regional_quota_obligation: Set(input.regional_quota_obligation),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let id = ids::encode(ids::APPLICANT, row.id);
-    audit::record(
-        &txn,
-        viewer,
-        "registerApplicant",
-        Some(&id),
-        AuditOutcome::Ok,
-        "registered".into(),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
-}
-
-/// Applicants eligible for the course starting in `year`, as SQL: the same
-/// rule as `domain::eligibility`, for counting in the database.
-pub fn eligible_condition(year: i32) -> sea_orm::Condition {
-    sea_orm::Condition::all()
-        .add(applicant::Column::ObligatedServiceGraduate.eq(false))
-        .add(applicant::Column::RegionalQuotaObligation.eq(false))
-        .add(
-            applicant::Column::InitialTrainingCompletedOn
-                .lte(crate::domain::eligibility::course_start(year)),
-        )
 }

@@ -4,7 +4,6 @@ use super::applicant::{Applicant, visible_applicant};
 use super::context::{db, loaders, societies, viewer};
 use super::course::{Course, visible_course};
 use super::cycle::{RecruitmentCycle, cycle_by_year};
-use super::ids;
 use super::institution::{Institution, institution_by_id};
 use super::joined::{NodeSelection, join_prefixed, optional};
 use super::loaders::{ApplicantId, ApplicationId, CourseId, GeneralApplicationOf, InstitutionId};
@@ -16,8 +15,10 @@ use crate::entity::enums::{
     ApplicationOutcome, ApplicationStatus, Decision, DecisionBasis, FieldCode,
     GeneralApplicationStatus,
 };
+use crate::entity::joins::{join_applicant, join_course};
 use crate::entity::{applicant, application, course, general_application, institution};
 use crate::error::AppError;
+use crate::ids;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use sea_orm::sea_query::{JoinType, Query};
 use sea_orm::{
@@ -308,24 +309,6 @@ impl GeneralApplication {
     async fn activated_at(&self) -> Option<DateTime> {
         self.0.activated_at.map(DateTime)
     }
-}
-
-/// applications.course_id → courses.id, for joins.
-pub fn join_course() -> sea_orm::RelationDef {
-    use sea_orm::EntityTrait;
-    application::Entity::belongs_to(course::Entity)
-        .from(application::Column::CourseId)
-        .to(course::Column::Id)
-        .into()
-}
-
-/// applications.applicant_id → applicants.id, for joins.
-pub fn join_applicant() -> sea_orm::RelationDef {
-    use sea_orm::EntityTrait;
-    application::Entity::belongs_to(crate::entity::applicant::Entity)
-        .from(application::Column::ApplicantId)
-        .to(crate::entity::applicant::Column::Id)
-        .into()
 }
 
 /// applications.id → general_applications.application_id, for joins.

@@ -2,7 +2,6 @@
 
 use super::application::ApplicationConnection;
 use super::context::{db, loaders, viewer};
-use super::ids;
 use super::institution::{Institution, institution_by_id};
 use super::loaders::{
     ApplicationCountsOf, CourseApplicationCount, CourseApplications, CourseId, PartnersOf,
@@ -15,6 +14,7 @@ use super::trainee::Trainee;
 use super::visibility;
 use crate::entity::course;
 use crate::entity::enums::{ApplicationStatus, CourseStatus, FieldCode, ResearchHostKind};
+use crate::ids;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 

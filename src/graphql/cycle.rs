@@ -1,12 +1,12 @@
 //! Recruitment cycles: the early call, its schedule, quotas and statistics.
 
 use super::context::{loaders, societies};
-use super::ids;
 use super::loaders::{CycleYear, FieldQuotasOf, StatisticsOf};
 use super::scalars::Date;
 use super::society::{FieldQuota, Society, society_of};
 use crate::entity::enums::{ApplicationStatus, CyclePhase};
 use crate::entity::{recruitment_cycle, society};
+use crate::ids;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
 #[derive(Clone)]

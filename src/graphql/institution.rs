@@ -1,28 +1,22 @@
 //! Institutions, their sanctions and quota reductions.
 
-use super::audit;
-use super::context::{SocietyCatalog, societies};
-use super::context::{db, loaders, today, viewer};
+use super::context::societies;
+use super::context::{db, loaders, today};
 use super::course::{Course, CourseConnection};
-use super::guards::parse_id;
-use super::ids;
 use super::loaders::{
     CertificationsOf, InstitutionCourseCount, InstitutionCourses, InstitutionId, QuotaReductionsOf,
     SanctionsOf, SuspendedUntil,
 };
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
+use super::run::run;
 use super::scalars::DateTime;
-use crate::auth::Viewer;
-use crate::db::begin_write;
-use crate::domain::validate;
-use crate::entity::enums::{AuditOutcome, FieldCode, InstitutionKind, Role, SanctionReason};
-use crate::entity::{institution, institution_certification, quota_reduction, sanction};
-use crate::error::{AppError, AppResult};
+use crate::entity::enums::{FieldCode, InstitutionKind, SanctionReason};
+use crate::entity::{institution, quota_reduction, sanction};
+use crate::error::AppError;
+use crate::ids;
+use crate::ops::institution::{CreateInstitution, SetCertifiedFields};
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::EntityTrait;
 
 #[derive(Clone)]
 pub struct Institution(pub institution::Model);
@@ -288,9 +282,9 @@ impl InstitutionMutation {
         )]
         input: CreateInstitutionInput,
     ) -> Result<Institution> {
-        let result = create_institution(db(ctx), viewer(ctx), societies(ctx), input).await;
-        audit::record_refusal(ctx, "createInstitution", None, &result).await;
-        Ok(Institution(result?))
+        run(ctx, CreateInstitution::from(input))
+            .await
+            .map(Institution)
     }
 
     /// The board records the fields in which an institution is a certified
@@ -306,149 +300,23 @@ impl InstitutionMutation {
         )]
         fields: Vec<FieldCode>,
     ) -> Result<Institution> {
-        let result = set_certified_fields(
-            db(ctx),
-            viewer(ctx),
-            societies(ctx),
-            &institution_id,
-            &fields,
-        )
-        .await;
-        audit::record_refusal(ctx, "setCertifiedFields", Some(&institution_id), &result).await;
-        Ok(Institution(result?))
+        let command = SetCertifiedFields {
+            institution_id,
+            fields,
+        };
+        run(ctx, command).await.map(Institution)
     }
 }
 
-/// The certified fields of a new institution, checked against its flag.
-fn certified_fields(input: &CreateInstitutionInput) -> AppResult<Vec<FieldCode>> {
-    match (&input.certified_fields, input.certified_training_facility) {
-        (None, true) => Ok(all_fields()),
-        (None, false) => Ok(Vec::new()),
-        (Some(fields), flag) => {
-            let fields = distinct(fields);
-            if flag == fields.is_empty() {
-                return Err(AppError::bad_input(
-                    "input.certifiedFields",
-                    "must be non-empty exactly when certifiedTrainingFacility is true",
-                ));
-            }
-            Ok(fields)
+impl From<CreateInstitutionInput> for CreateInstitution {
+    fn from(input: CreateInstitutionInput) -> Self {
+        Self {
+            name: input.name,
+            name_en: input.name_en,
+            kind: input.kind,
+            prefecture: input.prefecture,
+            certified_training_facility: input.certified_training_facility,
+            certified_fields: input.certified_fields,
         }
     }
-}
-
-fn all_fields() -> Vec<FieldCode> {
-    use sea_orm::Iterable;
-    FieldCode::iter().collect()
-}
-
-fn distinct(fields: &[FieldCode]) -> Vec<FieldCode> {
-    let mut out: Vec<FieldCode> = Vec::with_capacity(fields.len());
-    for f in fields {
-        if !out.contains(f) {
-            out.push(*f);
-        }
-    }
-    out
-}
-
-/// Replaces the institution's certified fields with `fields`.
-async fn write_certifications(
-    conn: &impl ConnectionTrait,
-    catalog: &SocietyCatalog,
-    institution_id: i64,
-    fields: &[FieldCode],
-) -> AppResult<()> {
-    institution_certification::Entity::delete_many()
-        .filter(institution_certification::Column::InstitutionId.eq(institution_id))
-        .exec(conn)
-        .await?;
-    let rows: Vec<institution_certification::ActiveModel> = fields
-        .iter()
-        .filter_map(|f| catalog.by_code(*f))
-        .map(|s| institution_certification::ActiveModel {
-            institution_id: Set(institution_id),
-            society_id: Set(s.id),
-        })
-        .collect();
-    if !rows.is_empty() {
-        institution_certification::Entity::insert_many(rows)
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn set_certified_fields(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    catalog: &SocietyCatalog,
-    raw: &ID,
-    fields: &[FieldCode],
-) -> AppResult<institution::Model> {
-    viewer.require(&[Role::Admin])?;
-    let id = parse_id(raw, ids::INSTITUTION, "institutionId")?;
-    let fields = distinct(fields);
-    let txn = begin_write(db).await?;
-    let row = institution::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    write_certifications(&txn, catalog, row.id, &fields).await?;
-    let mut active: institution::ActiveModel = row.into();
-    active.certified_training_facility = Set(!fields.is_empty());
-    let row = active.update(&txn).await?;
-    let names: Vec<String> = fields.iter().map(|f| format!("{f:?}")).collect();
-    audit::record(
-        &txn,
-        viewer,
-        "setCertifiedFields",
-        Some(&ids::encode(ids::INSTITUTION, row.id)),
-        AuditOutcome::Ok,
-        format!("{} is certified in: {}", row.name, names.join(", ")),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
-}
-
-async fn create_institution(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    catalog: &SocietyCatalog,
-    input: CreateInstitutionInput,
-) -> AppResult<institution::Model> {
-    viewer.require(&[Role::Admin])?;
-    let name =
-        validate::name(&input.name, 200).map_err(|m| AppError::bad_input("input.name", m))?;
-    let name_en = validate::optional_name(input.name_en.as_deref(), 200)
-        .map_err(|m| AppError::bad_input("input.nameEn", m))?;
-    let prefecture = validate::prefecture(&input.prefecture)
-        .map_err(|m| AppError::bad_input("input.prefecture", m))?;
-    let fields = certified_fields(&input)?;
-    let txn = begin_write(db).await?;
-    let row = institution::ActiveModel {
-        name: Set(name),
-        name_en: Set(name_en),
-        kind: Set(input.kind),
-        prefecture: Set(prefecture.to_owned()),
-        certified_training_facility: Set(input.certified_training_facility),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    write_certifications(&txn, catalog, row.id, &fields).await?;
-    let id = ids::encode(ids::INSTITUTION, row.id);
-    audit::record(
-        &txn,
-        viewer,
-        "createInstitution",
-        Some(&id),
-        AuditOutcome::Ok,
-        format!("created institution {} ({})", row.name, row.prefecture),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
 }

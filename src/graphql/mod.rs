@@ -1,4 +1,5 @@
-//! The GraphQL schema: one module per area with its types, reads and writes.
+//! The GraphQL schema: one module per area with its types, its reads, and
+//! the resolvers of its writes (the writes themselves are in `crate::ops`).
 
 pub mod applicant;
 pub mod application;
@@ -8,8 +9,6 @@ pub mod context;
 pub mod course;
 pub mod course_setup;
 pub mod cycle;
-pub mod guards;
-pub mod ids;
 pub mod institution;
 pub mod joined;
 pub mod loaders;
@@ -19,16 +18,23 @@ pub mod query;
 pub mod recruitment;
 pub mod report;
 pub mod reporting;
+pub mod request_data;
+pub mod run;
 pub mod scalars;
-pub mod seats;
 pub mod society;
 pub mod subscription;
 pub mod trainee;
 pub mod training;
 pub mod viewer;
 pub mod visibility;
+pub mod websocket;
+
+/// `crate::ids` under its old path, for code that still names it here.
+pub use crate::ids;
 
 use crate::auth::Viewer;
+use crate::catalog::SocietyCatalog;
+use crate::clock::Clock;
 use crate::error::{ErrorCode, to_wire};
 use crate::events::EventBus;
 use async_graphql::extensions::{
@@ -37,7 +43,6 @@ use async_graphql::extensions::{
 use async_graphql::futures_util::StreamExt;
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::{MergedObject, Response, Schema};
-use context::{Clock, SocietyCatalog};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -143,7 +148,7 @@ pub fn build_schema(
         builder = builder
             .extension(ErrorMapping)
             .extension(loaders::Batching)
-            .extension(crate::ws::SubscriptionsOnly);
+            .extension(websocket::SubscriptionsOnly);
     }
     builder.finish()
 }

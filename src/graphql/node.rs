@@ -5,13 +5,13 @@ use super::application::{Application, visible_application};
 use super::context::{db, loaders, societies};
 use super::course::{Course, visible_course};
 use super::cycle::RecruitmentCycle;
-use super::ids;
 use super::institution::Institution;
 use super::loaders::InstitutionId;
 use super::report::{AnnualReport, visible_report};
 use super::society::Society;
 use super::trainee::{Trainee, visible_trainee};
 use crate::entity::recruitment_cycle;
+use crate::ids;
 use async_graphql::{Context, ID, Interface, Result};
 use sea_orm::EntityTrait;
 

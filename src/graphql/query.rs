@@ -6,7 +6,6 @@ use super::audit::{AuditEventConnection, list_audit_events};
 use super::context::{db, societies};
 use super::course::{CourseConnection, CourseFilter, list_courses};
 use super::cycle::{RecruitmentCycle, cycle_by_year};
-use super::ids;
 use super::institution::{InstitutionConnection, list_institutions};
 use super::node::{Node, find_node};
 use super::report::{AnnualReportConnection, list_annual_reports};
@@ -15,6 +14,7 @@ use super::trainee::{TraineeConnection, list_trainees};
 use super::viewer::ViewerObject;
 use crate::entity::enums::FieldCode;
 use crate::entity::recruitment_cycle;
+use crate::ids;
 use async_graphql::{Context, ID, Object, Result};
 use sea_orm::{EntityTrait, QueryOrder};
 

@@ -2,7 +2,6 @@
 
 use super::context::{db, loaders, viewer};
 use super::course::{Course, visible_course};
-use super::ids;
 use super::institution::{Institution, institution_by_id};
 use super::loaders::{EntriesOf, GuidanceOf, ReportId, VersionsOf};
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
@@ -12,6 +11,7 @@ use super::visibility;
 use crate::entity::enums::{ReportStatus, TraineePhase};
 use crate::entity::{annual_report, annual_report_entry, annual_report_version, guidance};
 use crate::error::AppError;
+use crate::ids;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::sync::Arc;

@@ -2,12 +2,12 @@
 
 use super::context::{loaders, societies};
 use super::course::CourseConnection;
-use super::ids;
 use super::loaders::{FieldQuotaOf, ParticipationOf, SocietyCourseCount, SocietyCourses};
 use super::pagination::PageArgs;
 use super::scalars::DateTime;
 use crate::entity::enums::FieldCode;
 use crate::entity::{field_quota, participation, society};
+use crate::ids;
 use async_graphql::{Context, ID, Object, Result};
 
 #[derive(Clone)]

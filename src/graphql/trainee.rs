@@ -3,7 +3,6 @@
 use super::applicant::{Applicant, visible_applicant};
 use super::context::{db, loaders, today, viewer};
 use super::course::{Course, visible_course};
-use super::ids;
 use super::institution::QuotaReduction;
 use super::loaders::{
     DepartureOf, EffortReportsOf, ExtensionsOf, Loaders, PapersOf, QuotaReductionId, RulesOf,
@@ -12,20 +11,17 @@ use super::loaders::{
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use super::scalars::{Date, DateTime};
 use super::visibility;
-use crate::domain::training::{
-    self, CourseRules, EffortReport, PaperFacts, Requirement, TraineeFacts,
-};
+use crate::domain::training::{self, CourseRules, PaperFacts, Requirement, TraineeFacts};
 use crate::entity::enums::{
     DecisionStatus, DegreeStatus, EffortSource, ExtensionReason, TraineePhase,
 };
-use crate::entity::{
-    course, departure, extension, paper, recruitment_cycle, research_effort_report, study_abroad,
-    trainee,
-};
+use crate::entity::facts::TraineeRecord;
+use crate::entity::{departure, extension, paper, research_effort_report, study_abroad, trainee};
 use crate::error::AppError;
+use crate::ids;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
@@ -33,7 +29,7 @@ use tokio::sync::OnceCell;
 pub struct Trainee {
     row: trainee::Model,
     /// Loaded on first use by any computed field, then shared by the others.
-    record: Arc<OnceCell<Record>>,
+    record: Arc<OnceCell<TraineeRecord>>,
 }
 
 impl From<trainee::Model> for Trainee {
@@ -47,148 +43,33 @@ impl From<trainee::Model> for Trainee {
 
 connection!(TraineeConnection, TraineeEdge, Trainee, trainee::Model);
 
-/// Everything the course-year rules read about one trainee.
-struct Record {
-    rules: CourseRules,
-    papers: Vec<paper::Model>,
-    extensions: Vec<extension::Model>,
-    study_abroad: Vec<study_abroad::Model>,
-    departure: Option<departure::Model>,
-    efforts: Vec<research_effort_report::Model>,
-}
-
-impl Record {
-    async fn load(db: &impl ConnectionTrait, row: &trainee::Model) -> Result<Self, DbErr> {
-        let course = course::Entity::find_by_id(row.course_id).one(db).await?;
-        let cycle = match course {
-            Some(c) => {
-                recruitment_cycle::Entity::find()
-                    .filter(recruitment_cycle::Column::Year.eq(c.year))
-                    .one(db)
-                    .await?
-            }
-            None => None,
-        };
-        let rules = cycle.map_or(CourseRules::GUIDELINE_2020, |c| CourseRules::from(&c));
-        Ok(Self {
-            rules,
-            papers: paper::Entity::find()
-                .filter(paper::Column::TraineeId.eq(row.id))
-                .order_by_asc(paper::Column::Id)
-                .all(db)
-                .await?,
-            extensions: extension::Entity::find()
-                .filter(extension::Column::TraineeId.eq(row.id))
-                .order_by_asc(extension::Column::Id)
-                .all(db)
-                .await?,
-            study_abroad: study_abroad::Entity::find()
-                .filter(study_abroad::Column::TraineeId.eq(row.id))
-                .order_by_asc(study_abroad::Column::StartsOn)
-                .all(db)
-                .await?,
-            departure: departure::Entity::find()
-                .filter(departure::Column::TraineeId.eq(row.id))
-                .one(db)
-                .await?,
-            efforts: research_effort_report::Entity::find()
-                .filter(research_effort_report::Column::TraineeId.eq(row.id))
-                .order_by_asc(research_effort_report::Column::Year)
-                .all(db)
-                .await?,
-        })
-    }
-
-    /// The same record through the request's loaders: the parts of every
-    /// trainee on a page are read together, one statement per part.
-    async fn load_batched(loaders: &Loaders, row: &trainee::Model) -> Result<Self, DbErr> {
-        let (rules, papers, extensions, study_abroad, departure, efforts) = tokio::try_join!(
-            loaders.one(RulesOf(row.course_id)),
-            loaders.list(PapersOf(row.id)),
-            loaders.list(ExtensionsOf(row.id)),
-            loaders.list(StudyAbroadOf(row.id)),
-            loaders.one(DepartureOf(row.id)),
-            loaders.list(EffortReportsOf(row.id)),
-        )?;
-        Ok(Self {
-            rules: rules.unwrap_or(CourseRules::GUIDELINE_2020),
-            papers,
-            extensions,
-            study_abroad,
-            departure,
-            efforts,
-        })
-    }
-
-    fn approved_months(&self) -> u32 {
-        training::approved_extension_months(
-            self.extensions
-                .iter()
-                .map(|e| (e.status == DecisionStatus::Approved, e.months)),
-        )
-    }
-
-    /// The rule facts of `row`, its papers and research effort converted
-    /// into `papers` and `efforts` (see [`Record::converted`]).
-    fn facts<'a>(
-        &self,
-        row: &trainee::Model,
-        (papers, efforts): &'a (Vec<PaperFacts>, Vec<EffortReport>),
-    ) -> TraineeFacts<'a> {
-        TraineeFacts {
-            started_on: row.started_on,
-            rules: self.rules,
-            approved_extension_months: self.approved_months(),
-            research_effort: efforts,
-            board_certified_on: row.board_certified_on,
-            degree: row.degree.into(),
-            papers,
-            departed_on: self.departure.as_ref().map(|d| d.departed_on),
-            completion_confirmed_on: row.completion_confirmed_on,
-        }
-    }
-
-    /// The papers and research effort as the rules read them.
-    fn converted(&self) -> (Vec<PaperFacts>, Vec<EffortReport>) {
-        (
-            self.papers.iter().map(PaperFacts::from).collect(),
-            self.efforts.iter().map(EffortReport::from).collect(),
-        )
-    }
-}
-
-/// The phase of `row` on `today`, read through `conn` (e.g. a mutation's
-/// transaction), exactly as `Trainee.phase` computes it.
-pub async fn phase_on(
-    conn: &impl ConnectionTrait,
-    row: &trainee::Model,
-    today: NaiveDate,
-) -> Result<TraineePhase, DbErr> {
-    let record = Record::load(conn, row).await?;
-    let converted = record.converted();
-    Ok(phase_of(training::phase(
-        &record.facts(row, &converted),
-        today,
-    )))
-}
-
-/// The completion requirements `row` does not meet on `today`.
-pub async fn unmet_on(
-    conn: &impl ConnectionTrait,
-    row: &trainee::Model,
-    today: NaiveDate,
-) -> Result<Vec<Requirement>, DbErr> {
-    let record = Record::load(conn, row).await?;
-    let converted = record.converted();
-    Ok(training::unmet(&record.facts(row, &converted), today))
+/// The record through the request's loaders: the parts of every trainee
+/// on a page are read together, one statement per part.
+async fn load_batched(loaders: &Loaders, row: &trainee::Model) -> Result<TraineeRecord, DbErr> {
+    let (rules, papers, extensions, study_abroad, departure, efforts) = tokio::try_join!(
+        loaders.one(RulesOf(row.course_id)),
+        loaders.list(PapersOf(row.id)),
+        loaders.list(ExtensionsOf(row.id)),
+        loaders.list(StudyAbroadOf(row.id)),
+        loaders.one(DepartureOf(row.id)),
+        loaders.list(EffortReportsOf(row.id)),
+    )?;
+    Ok(TraineeRecord {
+        rules: rules.unwrap_or(CourseRules::GUIDELINE_2020),
+        papers,
+        extensions,
+        study_abroad,
+        departure,
+        efforts,
+    })
 }
 
 impl Trainee {
-    async fn record(&self, ctx: &Context<'_>) -> Result<&Record> {
+    async fn record(&self, ctx: &Context<'_>) -> Result<&TraineeRecord> {
         let loaders = loaders(ctx)?;
         Ok(self
             .record
-            .get_or_try_init(|| Record::load_batched(loaders, &self.row))
+            .get_or_try_init(|| load_batched(loaders, &self.row))
             .await?)
     }
 
@@ -245,15 +126,6 @@ pub struct CompletionCheck {
     pub unmet: Vec<CompletionRequirement>,
 }
 
-pub fn phase_of(p: training::Phase) -> TraineePhase {
-    match p {
-        training::Phase::Clinical => TraineePhase::Clinical,
-        training::Phase::Research => TraineePhase::Research,
-        training::Phase::Completed => TraineePhase::Completed,
-        training::Phase::Departed => TraineePhase::Departed,
-    }
-}
-
 /// A doctor enrolled in a course.
 /// A trainee (専攻医) of the course, created for each adopted doctor when the
 /// selection is final; its course years follow the rules of its intake
@@ -291,8 +163,10 @@ impl Trainee {
     /// day; COMPLETED once completion was confirmed; otherwise CLINICAL
     /// before clinicalPhaseEndsOn and RESEARCH from it.
     async fn phase(&self, ctx: &Context<'_>) -> Result<TraineePhase> {
-        self.with_facts(ctx, |f, today| phase_of(training::phase(f, today)))
-            .await
+        self.with_facts(ctx, |f, today| {
+            TraineePhase::from(training::phase(f, today))
+        })
+        .await
     }
     /// The first day of the research phase: startedOn plus the intake's
     /// clinicalYears (two years under the 2020 guideline, one from 2024).

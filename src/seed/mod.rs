@@ -66,7 +66,7 @@ use crate::entity::{
     guidance, institution, institution_certification, paper, participation, quota_reduction,
     recruitment_cycle, research_effort_report, sanction, society, study_abroad, trainee,
 };
-use crate::graphql::ids;
+use crate::ids;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

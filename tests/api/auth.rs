@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use csc::auth::{Claims, Grant, TokenKeys};
 use csc::entity::enums::{FieldCode, Role};
-use csc::graphql::ids;
+use csc::ids;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 

@@ -26,13 +26,13 @@
 //! trainee-a (an applicant adopted in 2025) and doctor-new, whose APPLICANT
 //! token names no registered doctor yet.
 
-use crate::helpers::{TestApp, YEAR, error_code, gid};
+use crate::helpers::{Enrolled, TestApp, YEAR, error_code, gid};
 use axum::body::Body;
 use axum::http::{Method, Request, header};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, Utc};
 use csc::entity::enums::{
-    ApplicationOutcome, ApplicationStatus, AuditOutcome, CourseStatus, CyclePhase, Decision,
-    DecisionStatus, DegreeStatus, EffortSource, ExtensionReason, FieldCode, ReportStatus,
+    ApplicationStatus, AuditOutcome, CourseStatus, CyclePhase, Decision, DecisionStatus,
+    DegreeStatus, EffortSource, ExtensionReason, FieldCode, ReportStatus,
 };
 use csc::entity::{
     annual_report, annual_report_entry, annual_report_version, applicant, application, audit_event,
@@ -40,7 +40,7 @@ use csc::entity::{
     guidance, institution, institution_certification, paper, participation, quota_reduction,
     recruitment_cycle, research_effort_report, sanction, society, study_abroad, trainee,
 };
-use csc::graphql::ids;
+use csc::ids;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     FromQueryResult, IntoActiveModel, JsonValue, PaginatorTrait, QueryFilter, Set, Statement,
@@ -202,9 +202,8 @@ async fn world(app: &TestApp) -> World {
     let ped = FieldCode::Pediatrics;
     let inst_a = app.insert_institution("東京大学医学部附属病院").await;
     let inst_b = app.insert_institution("大阪大学医学部附属病院").await;
-    let cycle = app.insert_cycle(YEAR).await;
+    let cycle = app.cycle(YEAR).phase(CyclePhase::Planning).insert().await;
     let training_cycle = app.insert_cycle(TRAINING_YEAR).await;
-    set_phase(app, CyclePhase::Planning).await;
 
     let course_a = app
         .insert_course("内科 コース A", im, inst_a, CourseStatus::Published)
@@ -233,9 +232,8 @@ async fn world(app: &TestApp) -> World {
     let enrolled_b = enrol(app, TRAINEE_B, "2000002", training_course_b).await;
 
     for field in [im, ped] {
-        let society_id = app.society_id(field).await;
-        insert_participation(app, society_id).await;
-        insert_field_quota(app, society_id).await;
+        app.insert_participation(field, YEAR, true).await;
+        app.field_quota(field, 3).applicants(1).insert().await;
     }
     let extension_a = insert_extension(app, enrolled_a.trainee).await;
     let extension_b = insert_extension(app, enrolled_b.trainee).await;
@@ -288,79 +286,21 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 /// A published course of the 2025 intake.
 async fn training_course(app: &TestApp, title: &str, field: FieldCode, inst: i64) -> i64 {
-    let id = app
-        .insert_course(title, field, inst, CourseStatus::Published)
-        .await;
-    app.set_course_year(id, TRAINING_YEAR).await;
-    id
-}
-
-struct Enrolled {
-    applicant: i64,
-    application: i64,
-    trainee: i64,
+    app.course(inst)
+        .title(title)
+        .field(field)
+        .year(TRAINING_YEAR)
+        .status(CourseStatus::Published)
+        .insert()
+        .await
 }
 
 /// A doctor adopted to `course_id` in the 2025 intake, in training since April 2025.
 async fn enrol(app: &TestApp, sub: &str, license: &str, course_id: i64) -> Enrolled {
-    let applicant = app.insert_applicant(sub, license).await;
-    let application = application::ActiveModel {
-        applicant_id: Set(applicant),
-        course_id: Set(course_id),
-        year: Set(TRAINING_YEAR),
-        status: Set(ApplicationStatus::Adopted),
-        outcome: Set(ApplicationOutcome::Course),
-        submitted_at: Set(Utc.with_ymd_and_hms(2024, 9, 10, 1, 0, 0).unwrap()),
-        decided_at: Set(Some(Utc.with_ymd_and_hms(2024, 10, 19, 1, 0, 0).unwrap())),
-        withdrawn_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap()
-    .id;
-    let trainee = app
-        .insert_trainee_from(applicant, course_id, application, date(TRAINING_YEAR, 4, 1))
-        .await;
-    Enrolled {
-        applicant,
-        application,
-        trainee,
-    }
-}
-
-async fn insert_participation(app: &TestApp, society_id: i64) {
-    participation::ActiveModel {
-        society_id: Set(society_id),
-        year: Set(YEAR),
-        participating: Set(true),
-        decided_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-}
-
-async fn insert_field_quota(app: &TestApp, society_id: i64) {
-    field_quota::ActiveModel {
-        year: Set(YEAR),
-        society_id: Set(society_id),
-        participating: Set(true),
-        applicants: Set(1),
-        minimum_seats: Set(1),
-        share_numerator: Set(38),
-        share_denominator: Set(2),
-        remainder_seats: Set(0),
-        computed_quota: Set(3),
-        quota: Set(3),
-        adjustment_reason: Set(None),
-        adjusted_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
+    app.trainee_of(course_id, sub, license)
+        .intake(TRAINING_YEAR)
+        .insert()
+        .await
 }
 
 async fn insert_extension(app: &TestApp, trainee_id: i64) -> i64 {
@@ -395,19 +335,6 @@ async fn insert_report(app: &TestApp, course_id: i64, institution_id: i64) -> i6
     .await
     .unwrap()
     .id
-}
-
-/// Puts the 2027 cycle in `phase`.
-async fn set_phase(app: &TestApp, phase: CyclePhase) {
-    let mut row = recruitment_cycle::Entity::find()
-        .filter(recruitment_cycle::Column::Year.eq(YEAR))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("the 2027 cycle exists")
-        .into_active_model();
-    row.phase = Set(phase);
-    row.update(&app.db).await.unwrap();
 }
 
 // --- what each viewer may read ------------------------------------------------------
@@ -1721,7 +1648,7 @@ async fn out_of_scope_mutations_are_refused_and_change_nothing() {
     let mut failures = Vec::new();
     let mut calls = 0;
     for row in mutation_rows() {
-        set_phase(&app, row.phase).await;
+        app.set_phase(YEAR, row.phase).await;
         for who in EVERYONE {
             let targets: Vec<(&str, Value, &str)> = match access_of(&row, who) {
                 Access::Never(code) => vec![
@@ -1758,7 +1685,7 @@ async fn each_permitted_caller_succeeds_on_its_own_object() {
             }
             let app = TestApp::spawn().await;
             let w = world(&app).await;
-            set_phase(&app, row.phase).await;
+            app.set_phase(YEAR, row.phase).await;
             prepare(&app, &w, row.prep).await;
             let before = snapshot(&app).await;
             let token = token(&app, &w, who);
@@ -2015,7 +1942,7 @@ fn no_input_type_lets_a_caller_set_state_scope_or_identity() {
 async fn an_applicant_applies_as_itself_only() {
     let app = TestApp::spawn().await;
     let w = world(&app).await;
-    set_phase(&app, CyclePhase::EarlyCallOpen).await;
+    app.set_phase(YEAR, CyclePhase::EarlyCallOpen).await;
     let doctor_b = app.applicant(DOCTOR_B);
 
     // doctor-b withdraws its application to B's course, then applies to A's.

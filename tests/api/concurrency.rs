@@ -3,8 +3,8 @@
 //! applications. Run on PostgreSQL (row locks) and on SQLite (one writer).
 
 use crate::helpers::{TestApp, YEAR, error_code};
+use csc::entity::application;
 use csc::entity::enums::{ApplicationStatus, CourseStatus, CyclePhase, FieldCode};
-use csc::entity::{application, field_quota, recruitment_cycle};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
@@ -15,23 +15,14 @@ use std::sync::Arc;
 const CONTENDERS: usize = 50;
 const RUNS: usize = 100;
 
-async fn set_phase(app: &TestApp, cycle_id: i64, phase: CyclePhase) {
-    let cycle = recruitment_cycle::Entity::find_by_id(cycle_id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut active = cycle.into_active_model();
-    active.phase = Set(phase);
-    active.update(&app.db).await.unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_adopts_for_the_last_seat_one_wins() {
     let app = Arc::new(TestApp::spawn().await);
     let hospital = app.insert_institution("東北大学病院").await;
-    let cycle = app.insert_cycle(YEAR).await;
-    set_phase(&app, cycle, CyclePhase::QuotasAllocated).await;
+    app.cycle(YEAR)
+        .phase(CyclePhase::QuotasAllocated)
+        .insert()
+        .await;
     let field = FieldCode::InternalMedicine;
     let course = app
         .insert_course("内科コース", field, hospital, CourseStatus::Published)
@@ -45,22 +36,10 @@ async fn fifty_concurrent_adopts_for_the_last_seat_one_wins() {
         .into_active_model();
     course_row.requested_capacity = Set(100);
     course_row.update(&app.db).await.unwrap();
-    field_quota::ActiveModel {
-        year: Set(YEAR),
-        society_id: Set(app.society_id(field).await),
-        participating: Set(true),
-        applicants: Set(CONTENDERS as i32),
-        minimum_seats: Set(1),
-        share_numerator: Set(0),
-        share_denominator: Set(1),
-        remainder_seats: Set(0),
-        computed_quota: Set(1),
-        quota: Set(1),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
+    app.field_quota(field, 1)
+        .applicants(CONTENDERS as i32)
+        .insert()
+        .await;
     let mut ids = Vec::new();
     for i in 0..CONTENDERS {
         let applicant = app
@@ -122,8 +101,10 @@ async fn fifty_concurrent_adopts_for_the_last_seat_one_wins() {
 async fn concurrent_applications_of_one_applicant_leave_one_live() {
     let app = Arc::new(TestApp::spawn().await);
     let hospital = app.insert_institution("名古屋大学医学部附属病院").await;
-    let cycle = app.insert_cycle(YEAR).await;
-    set_phase(&app, cycle, CyclePhase::EarlyCallOpen).await;
+    app.cycle(YEAR)
+        .phase(CyclePhase::EarlyCallOpen)
+        .insert()
+        .await;
     let mut courses = Vec::new();
     for (i, field) in [
         FieldCode::InternalMedicine,

@@ -1,12 +1,12 @@
 //! Setting up courses: participation, the course life cycle, withdrawal,
 //! reassignment and sanctions, with the refusals and what they leave behind.
 
-use crate::helpers::{TestApp, error_code, error_field, gid};
+use crate::helpers::{TestApp, assert_error, error_code, error_field, gid, ok_events};
 use chrono::Utc;
 use csc::entity::enums::{CyclePhase, FieldCode, InstitutionKind, SanctionReason};
-use csc::entity::{institution, recruitment_cycle, sanction};
-use csc::graphql::ids;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use csc::entity::{institution, sanction};
+use csc::ids;
+use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 use serde_json::{Value, json};
 
 /// The intake year of most tests; its cycle is created by fixture.
@@ -55,44 +55,7 @@ const INSTITUTION_SANCTIONS: &str = "query($id: ID!) { node(id: $id) { ... on In
     sanctions { reason fromYear untilYear course { id } }
 } } }";
 const COURSE_COUNT: &str = "{ courses { totalCount } }";
-const AUDIT: &str =
-    "{ auditEvents(first: 100) { nodes { operation outcome role targetId summary } } }";
-
 // --- fixtures -----------------------------------------------------------------
-
-/// A recruitment cycle for `year` in `phase`, with its sanction years.
-async fn insert_cycle(app: &TestApp, year: i32, phase: CyclePhase, sanction_years: i32) {
-    recruitment_cycle::ActiveModel {
-        year: Set(year),
-        total_capacity: Set(40),
-        early_call_opens_on: Set(crate::helpers::date(year - 1, 9, 1)),
-        early_call_closes_on: Set(crate::helpers::date(year - 1, 10, 1)),
-        general_call_opens_on: Set(crate::helpers::date(year - 1, 11, 4)),
-        sanction_years: Set(sanction_years),
-        phase: Set(phase),
-        course_years: Set(7),
-        clinical_years: Set(2),
-        flexible_second_paper: Set(false),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-}
-
-/// Moves the cycle of `year` to `phase`, as the cycle mutations would.
-async fn set_phase(app: &TestApp, year: i32, phase: CyclePhase) {
-    let cycle = recruitment_cycle::Entity::find()
-        .filter(recruitment_cycle::Column::Year.eq(year))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("the cycle exists");
-    let mut row: recruitment_cycle::ActiveModel = cycle.into();
-    row.phase = Set(phase);
-    row.update(&app.db).await.unwrap();
-}
 
 async fn insert_institution(
     app: &TestApp,
@@ -167,7 +130,11 @@ async fn sites(app: &TestApp) -> Sites {
 
 /// A PLANNING cycle for YEAR in which INTERNAL_MEDICINE takes part, and the sites.
 async fn planning_setup(app: &TestApp, sanction_years: i32) -> Sites {
-    insert_cycle(app, YEAR, CyclePhase::Planning, sanction_years).await;
+    app.cycle(YEAR)
+        .phase(CyclePhase::Planning)
+        .sanction_years(sanction_years)
+        .insert()
+        .await;
     participate(app, FieldCode::InternalMedicine, YEAR, true).await;
     sites(app).await
 }
@@ -248,15 +215,6 @@ async fn published_course(app: &TestApp, sites: &Sites) -> String {
 
 // --- reading ------------------------------------------------------------------
 
-fn assert_error(json: &Value, code: &str, field: Option<&str>) {
-    assert_eq!(error_code(json).as_deref(), Some(code), "{json}");
-    assert_eq!(error_field(json).as_deref(), field, "{json}");
-    assert!(
-        json["data"].is_null(),
-        "a refused mutation returns no data: {json}"
-    );
-}
-
 async fn admin_course_count(app: &TestApp) -> i64 {
     app.data(Some(&app.admin()), COURSE_COUNT, json!({})).await["courses"]["totalCount"]
         .as_i64()
@@ -299,19 +257,6 @@ async fn institution_sanctions(app: &TestApp, id: &str) -> Value {
         .clone()
 }
 
-async fn audit_events(app: &TestApp) -> Vec<Value> {
-    let data = app.data(Some(&app.admin()), AUDIT, json!({})).await;
-    data["auditEvents"]["nodes"].as_array().unwrap().clone()
-}
-
-/// The successful (OK) events of `operation`.
-fn ok_events<'a>(events: &'a [Value], operation: &str) -> Vec<&'a Value> {
-    events
-        .iter()
-        .filter(|e| e["operation"] == operation && e["outcome"] == "OK")
-        .collect()
-}
-
 async fn sanction_rows(app: &TestApp) -> u64 {
     sanction::Entity::find().count(&app.db).await.unwrap()
 }
@@ -321,7 +266,11 @@ async fn sanction_rows(app: &TestApp) -> u64 {
 #[tokio::test]
 async fn a_society_and_the_board_set_participation() {
     let app = TestApp::spawn().await;
-    insert_cycle(&app, YEAR, CyclePhase::Planning, 1).await;
+    app.cycle(YEAR)
+        .phase(CyclePhase::Planning)
+        .sanction_years(1)
+        .insert()
+        .await;
 
     let data = app
         .data(
@@ -376,7 +325,7 @@ async fn a_society_and_the_board_set_participation() {
     // Never decided: null.
     assert!(participation(&app, "SURGERY", YEAR).await.is_null());
 
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     assert_eq!(
         ok_events(&events, "setParticipation").len(),
         5,
@@ -394,7 +343,11 @@ async fn a_society_and_the_board_set_participation() {
 #[tokio::test]
 async fn participation_refusals() {
     let app = TestApp::spawn().await;
-    insert_cycle(&app, YEAR, CyclePhase::Planning, 1).await;
+    app.cycle(YEAR)
+        .phase(CyclePhase::Planning)
+        .sanction_years(1)
+        .insert()
+        .await;
     let vars = |field: &str| json!({ "year": YEAR, "field": field, "participating": true });
 
     // GENERAL_PRACTICE belongs to the board; a society token scoped to it
@@ -441,7 +394,7 @@ async fn participation_refusals() {
     assert_error(&json, "BAD_USER_INPUT", Some("year"));
 
     // Once the early call opened the decision is fixed.
-    set_phase(&app, YEAR, CyclePhase::EarlyCallOpen).await;
+    app.set_phase(YEAR, CyclePhase::EarlyCallOpen).await;
     for token in [app.society(FieldCode::InternalMedicine), app.admin()] {
         let (_, json) = app
             .gql(Some(&token), SET_PARTICIPATION, vars("INTERNAL_MEDICINE"))
@@ -459,7 +412,7 @@ async fn participation_refusals() {
             .await
             .is_null()
     );
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     assert!(
         ok_events(&events, "setParticipation").is_empty(),
         "{events:?}"
@@ -592,7 +545,7 @@ async fn create_update_submit_approve_publish() {
         .await;
     assert_error(&json, "NOT_FOUND", None);
 
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     for operation in [
         "createCourse",
         "updateCourse",
@@ -839,7 +792,7 @@ async fn create_course_refusals_change_nothing() {
 
     // Nothing was written, and every refusal was audited.
     assert_eq!(admin_course_count(&app).await, 0);
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     let refused = events
         .iter()
         .filter(|e| e["operation"] == "createCourse" && e["outcome"] == "REFUSED")
@@ -850,7 +803,7 @@ async fn create_course_refusals_change_nothing() {
     // The same input is accepted once valid, and not after the call opened.
     create_course(&app, base.clone()).await;
     assert_eq!(admin_course_count(&app).await, 1);
-    set_phase(&app, YEAR, CyclePhase::EarlyCallOpen).await;
+    app.set_phase(YEAR, CyclePhase::EarlyCallOpen).await;
     let (_, json) = app
         .gql(
             Some(&society),
@@ -969,7 +922,7 @@ async fn withdrawing_before_the_call_opened_leaves_no_sanction() {
     let data = app.data(None, COURSE_COUNT, json!({})).await;
     assert_eq!(data["courses"]["totalCount"], 0);
 
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     let ok = ok_events(&events, "withdrawCourse");
     assert_eq!(ok.len(), 1, "{events:?}");
     assert_eq!(ok[0]["targetId"], id);
@@ -983,7 +936,7 @@ async fn withdrawing_after_the_call_opened_sanctions_the_next_course_setting_yea
     let app = TestApp::spawn().await;
     let sites = planning_setup(&app, 2).await;
     let id = published_course(&app, &sites).await;
-    set_phase(&app, YEAR, CyclePhase::EarlyCallOpen).await;
+    app.set_phase(YEAR, CyclePhase::EarlyCallOpen).await;
 
     // The board may withdraw on the society's behalf.
     let data = app
@@ -1013,9 +966,9 @@ async fn withdrawing_after_the_call_opened_sanctions_the_next_course_setting_yea
     let mut input = course_input(&sites);
     input["responsibleInstitutionId"] = json!(other_university);
     input["partnerInstitutionIds"] = json!([]);
-    set_phase(&app, YEAR, CyclePhase::Planning).await;
+    app.set_phase(YEAR, CyclePhase::Planning).await;
     let other = create_course(&app, input).await;
-    set_phase(&app, YEAR, CyclePhase::EarlyCallOpen).await;
+    app.set_phase(YEAR, CyclePhase::EarlyCallOpen).await;
     let (_, json) = app
         .gql(
             Some(&app.admin()),
@@ -1026,7 +979,7 @@ async fn withdrawing_after_the_call_opened_sanctions_the_next_course_setting_yea
     assert_error(&json, "INSTITUTION_SUSPENDED", None);
 
     // Once selection is final nothing is withdrawn any more.
-    set_phase(&app, YEAR, CyclePhase::SelectionFinalized).await;
+    app.set_phase(YEAR, CyclePhase::SelectionFinalized).await;
     let (_, json) = app
         .gql(
             Some(&app.society(FieldCode::InternalMedicine)),
@@ -1037,7 +990,7 @@ async fn withdrawing_after_the_call_opened_sanctions_the_next_course_setting_yea
     assert_error(&json, "WRONG_PHASE", None);
     assert_eq!(sanction_rows(&app).await, 1);
 
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     let ok = ok_events(&events, "withdrawCourse");
     assert_eq!(ok.len(), 1, "{events:?}");
     assert!(
@@ -1054,7 +1007,7 @@ async fn no_sanction_when_the_rules_give_zero_years() {
     let app = TestApp::spawn().await;
     let sites = planning_setup(&app, 0).await;
     let id = published_course(&app, &sites).await;
-    set_phase(&app, YEAR, CyclePhase::EarlyCallClosed).await;
+    app.set_phase(YEAR, CyclePhase::EarlyCallClosed).await;
     app.data(
         Some(&app.admin()),
         WITHDRAW,
@@ -1085,7 +1038,7 @@ async fn reassigning_after_the_call_opened_sanctions_the_former_institution_ii_3
     app.data(Some(&society), SUBMIT, json!({ "id": id })).await;
     app.data(Some(&admin), APPROVE, json!({ "id": id })).await;
     app.data(Some(&admin), PUBLISH, json!({ "id": id })).await;
-    set_phase(&app, YEAR, CyclePhase::EarlyCallOpen).await;
+    app.set_phase(YEAR, CyclePhase::EarlyCallOpen).await;
 
     let vars = |institution: &str, director: &str| json!({ "id": id, "institutionId": institution, "director": director });
     let (_, json) = app
@@ -1134,7 +1087,7 @@ async fn reassigning_after_the_call_opened_sanctions_the_former_institution_ii_3
     let node = institution_sanctions(&app, &national_center).await;
     assert_eq!(node["sanctions"], json!([]));
 
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     let ok = ok_events(&events, "reassignCourse");
     assert_eq!(ok.len(), 1, "{events:?}");
     assert_eq!(ok[0]["targetId"], id);
@@ -1201,7 +1154,11 @@ async fn the_board_sanctions_an_institution() {
         .await;
     assert_error(&json, "BAD_USER_INPUT", Some("fromYear"));
 
-    insert_cycle(&app, YEAR, CyclePhase::Planning, 3).await;
+    app.cycle(YEAR)
+        .phase(CyclePhase::Planning)
+        .sanction_years(3)
+        .insert()
+        .await;
     participate(&app, FieldCode::InternalMedicine, YEAR, true).await;
     let course = create_course(&app, course_input(&sites)).await;
 
@@ -1281,7 +1238,7 @@ async fn the_board_sanctions_an_institution() {
     assert_error(&json, "INSTITUTION_SUSPENDED", None);
     assert_eq!(admin_course_count(&app).await, 1);
 
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     let ok = ok_events(&events, "sanctionInstitution");
     assert_eq!(ok.len(), 2, "{events:?}");
     assert_eq!(ok[0]["targetId"], sanction_id);
@@ -1360,11 +1317,15 @@ async fn a_withdrawal_during_the_call_suspends_the_next_years_courses_ii_3_2() {
     let sites = planning_setup(&app, 1).await;
     let society = app.society(FieldCode::InternalMedicine);
     let id = published_course(&app, &sites).await;
-    insert_cycle(&app, YEAR + 1, CyclePhase::Planning, 1).await;
+    app.cycle(YEAR + 1)
+        .phase(CyclePhase::Planning)
+        .sanction_years(1)
+        .insert()
+        .await;
     let mut next_year = course_input(&sites);
     next_year["year"] = json!(YEAR + 1);
     let draft = create_course(&app, next_year.clone()).await;
-    set_phase(&app, YEAR, CyclePhase::EarlyCallOpen).await;
+    app.set_phase(YEAR, CyclePhase::EarlyCallOpen).await;
 
     app.data(
         Some(&society),
@@ -1406,7 +1367,11 @@ async fn a_withdrawal_during_the_call_suspends_the_next_years_courses_ii_3_2() {
     );
 
     // The year after the suspension the institution sets courses again.
-    insert_cycle(&app, YEAR + 2, CyclePhase::Planning, 1).await;
+    app.cycle(YEAR + 2)
+        .phase(CyclePhase::Planning)
+        .sanction_years(1)
+        .insert()
+        .await;
     let mut later = course_input(&sites);
     later["year"] = json!(YEAR + 2);
     create_course(&app, later).await;
@@ -1421,7 +1386,7 @@ async fn a_withdrawn_course_handed_over_keeps_its_applications_ii_3_1() {
     let app = TestApp::spawn().await;
     let sites = planning_setup(&app, 1).await;
     let id = published_course(&app, &sites).await;
-    set_phase(&app, YEAR, CyclePhase::EarlyCallOpen).await;
+    app.set_phase(YEAR, CyclePhase::EarlyCallOpen).await;
     let course_id = ids::decode_kind(&id, ids::COURSE).unwrap();
     let applicant = app.insert_applicant("doctor-1", "1000001").await;
     let application = app
@@ -1496,7 +1461,7 @@ async fn a_withdrawn_course_handed_over_keeps_its_applications_ii_3_1() {
     assert_eq!(data["node"]["status"], "PUBLISHED");
     assert_eq!(data["node"]["applicantCount"], 1);
 
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     let handed = ok_events(&events, "reassignCourse");
     assert!(
         handed[0]["summary"]

@@ -17,7 +17,7 @@ use crate::helpers::TestApp;
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
 use csc::entity::enums::{FieldCode, Role};
-use csc::graphql::ids;
+use csc::ids;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -4,8 +4,9 @@
 use crate::helpers::{TestApp, error_code, today};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use csc::graphql::context::Clock;
-use csc::startup::{AppState, HttpPolicy, build_router};
+use csc::clock::Clock;
+use csc::startup::build_router;
+use csc::state::{AppState, HttpPolicy};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tower::ServiceExt;

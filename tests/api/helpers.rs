@@ -4,20 +4,22 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use csc::auth::{Grant, TokenKeys};
+use csc::catalog::SocietyCatalog;
+use csc::clock::Clock;
 use csc::config::DatabaseConfig;
 use csc::entity::enums::{
     ApplicationOutcome, ApplicationStatus, AuditOutcome, CourseStatus, CyclePhase, DegreeStatus,
     FieldCode, GeneralApplicationStatus, InstitutionKind, ReportStatus, ResearchHostKind, Role,
 };
 use csc::entity::{
-    annual_report, applicant, application, audit_event, course, general_application, institution,
-    institution_certification, recruitment_cycle, society, trainee,
+    annual_report, applicant, application, audit_event, course, field_quota, general_application,
+    institution, institution_certification, participation, recruitment_cycle, society, trainee,
 };
-use csc::graphql::context::{Clock, SocietyCatalog};
-use csc::graphql::ids;
-use csc::startup::{AppState, build_router};
+use csc::ids;
+use csc::startup::build_router;
+use csc::state::AppState;
 use http_body_util::BodyExt;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
@@ -249,28 +251,83 @@ impl TestApp {
         }
     }
 
-    /// A cycle for `year` with its early call open in September of the year before.
+    /// The fixture cycle of `year` (see `CycleBuilder`).
     pub async fn insert_cycle(&self, year: i32) -> i64 {
-        recruitment_cycle::ActiveModel {
+        self.cycle(year).insert().await
+    }
+
+    /// A recruitment cycle for `year`, to adjust before `insert`.
+    pub fn cycle(&self, year: i32) -> CycleBuilder<'_> {
+        CycleBuilder {
+            app: self,
+            row: recruitment_cycle::ActiveModel {
+                year: Set(year),
+                total_capacity: Set(40),
+                early_call_opens_on: Set(date(year - 1, 9, 1)),
+                early_call_closes_on: Set(date(year - 1, 10, 1)),
+                general_call_opens_on: Set(date(year - 1, 11, 4)),
+                sanction_years: Set(1),
+                phase: Set(CyclePhase::SelectionFinalized),
+                course_years: Set(7),
+                clinical_years: Set(2),
+                flexible_second_paper: Set(false),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Moves the cycle of `year` to `phase`, as the cycle mutations would.
+    pub async fn set_phase(&self, year: i32, phase: CyclePhase) {
+        let mut row: recruitment_cycle::ActiveModel = recruitment_cycle::Entity::find()
+            .filter(recruitment_cycle::Column::Year.eq(year))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .expect("the cycle exists")
+            .into();
+        row.phase = Set(phase);
+        row.update(&self.db).await.unwrap();
+    }
+
+    /// A society's decision whether its field takes part in `year`.
+    pub async fn insert_participation(&self, field: FieldCode, year: i32, participating: bool) {
+        participation::ActiveModel {
+            society_id: Set(self.society_id(field).await),
             year: Set(year),
-            total_capacity: Set(40),
-            early_call_opens_on: Set(date(year - 1, 9, 1)),
-            early_call_closes_on: Set(date(year - 1, 10, 1)),
-            general_call_opens_on: Set(date(year - 1, 11, 4)),
-            sanction_years: Set(1),
-            phase: Set(CyclePhase::SelectionFinalized),
-            course_years: Set(7),
-            clinical_years: Set(2),
-            flexible_second_paper: Set(false),
-            created_at: Set(Utc::now()),
+            participating: Set(participating),
+            decided_at: Set(Utc::now()),
             ..Default::default()
         }
         .insert(&self.db)
         .await
-        .unwrap()
-        .id
+        .unwrap();
     }
 
+    /// The allocated quota of a participating `field` for `YEAR`, to adjust
+    /// before `insert`.
+    pub fn field_quota(&self, field: FieldCode, quota: i32) -> FieldQuotaBuilder<'_> {
+        FieldQuotaBuilder {
+            app: self,
+            field,
+            row: field_quota::ActiveModel {
+                year: Set(YEAR),
+                participating: Set(true),
+                applicants: Set(0),
+                minimum_seats: Set(1),
+                share_numerator: Set(0),
+                share_denominator: Set(1),
+                remainder_seats: Set(0),
+                computed_quota: Set(quota),
+                quota: Set(quota),
+                adjustment_reason: Set(None),
+                adjusted_at: Set(None),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// A course of `YEAR` (see `CourseBuilder`).
     pub async fn insert_course(
         &self,
         title: &str,
@@ -278,39 +335,59 @@ impl TestApp {
         institution_id: i64,
         status: CourseStatus,
     ) -> i64 {
+        self.course(institution_id)
+            .title(title)
+            .field(field)
+            .status(status)
+            .insert()
+            .await
+    }
+
+    /// A course of `institution_id`, to adjust before `insert`.
+    pub fn course(&self, institution_id: i64) -> CourseBuilder<'_> {
         let now = Utc::now();
-        let published = status == CourseStatus::Published;
-        course::ActiveModel {
-            year: Set(YEAR),
-            society_id: Set(self.society_id(field).await),
-            title: Set(title.to_owned()),
-            responsible_institution_id: Set(institution_id),
-            director: Set("統括 責任者".to_owned()),
-            requested_capacity: Set(2),
-            status: Set(status),
-            curriculum: Set("カリキュラム制".to_owned()),
-            research_host_kind: Set(ResearchHostKind::GraduateSchool),
-            research_host_name: Set("大学院医学系研究科".to_owned()),
-            research_host_institution_id: Set(None),
-            research_host_paper_count: Set(120),
-            research_host_paper_record: Set(None),
-            guarantee_clinical_phase: Set("常勤医師として給与".to_owned()),
-            guarantee_research_phase: Set("社会人大学院生として給与".to_owned()),
-            guarantee_social_insurance: Set(true),
-            guarantee_working_graduate_student: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-            submitted_at: Set(None),
-            approved_at: Set(None),
-            published_at: Set(published.then_some(now)),
-            withdrawn_at: Set(None),
-            withdrawal_reason: Set(None),
-            ..Default::default()
+        CourseBuilder {
+            app: self,
+            field: FieldCode::InternalMedicine,
+            now,
+            row: course::ActiveModel {
+                year: Set(YEAR),
+                title: Set("内科 臨床研究医コース".to_owned()),
+                responsible_institution_id: Set(institution_id),
+                director: Set("統括 責任者".to_owned()),
+                requested_capacity: Set(2),
+                status: Set(CourseStatus::Draft),
+                curriculum: Set("カリキュラム制".to_owned()),
+                research_host_kind: Set(ResearchHostKind::GraduateSchool),
+                research_host_name: Set("大学院医学系研究科".to_owned()),
+                research_host_institution_id: Set(None),
+                research_host_paper_count: Set(120),
+                research_host_paper_record: Set(None),
+                guarantee_clinical_phase: Set("常勤医師として給与".to_owned()),
+                guarantee_research_phase: Set("社会人大学院生として給与".to_owned()),
+                guarantee_social_insurance: Set(true),
+                guarantee_working_graduate_student: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+                submitted_at: Set(None),
+                approved_at: Set(None),
+                published_at: Set(None),
+                withdrawn_at: Set(None),
+                withdrawal_reason: Set(None),
+                ..Default::default()
+            },
         }
-        .insert(&self.db)
-        .await
-        .unwrap()
-        .id
+    }
+
+    /// A doctor adopted to `course_id` and in training (see `TraineeBuilder`).
+    pub fn trainee_of(&self, course_id: i64, sub: &str, license: &str) -> TraineeBuilder<'_> {
+        TraineeBuilder {
+            app: self,
+            course_id,
+            sub: sub.to_owned(),
+            license: license.to_owned(),
+            intake: YEAR,
+        }
     }
 
     pub async fn insert_applicant(&self, sub: &str, license: &str) -> i64 {
@@ -422,30 +499,6 @@ impl TestApp {
         .id
     }
 
-    /// Moves a course to another intake year.
-    pub async fn set_course_year(&self, id: i64, year: i32) {
-        course::ActiveModel {
-            id: Set(id),
-            year: Set(year),
-            ..Default::default()
-        }
-        .update(&self.db)
-        .await
-        .unwrap();
-    }
-
-    /// Moves an application to another recruitment year.
-    pub async fn set_application_year(&self, id: i64, year: i32) {
-        application::ActiveModel {
-            id: Set(id),
-            year: Set(year),
-            ..Default::default()
-        }
-        .update(&self.db)
-        .await
-        .unwrap();
-    }
-
     pub async fn insert_annual_report(&self, course_id: i64, institution_id: i64) -> i64 {
         annual_report::ActiveModel {
             course_id: Set(course_id),
@@ -480,6 +533,13 @@ impl TestApp {
     }
 
     // --- direct reads, to check what a refused call left behind -------------
+
+    /// The audit trail as the board reads it, oldest first (100 at most).
+    pub async fn audit_events(&self) -> Vec<Value> {
+        const AUDIT: &str = "{ auditEvents(first: 100) { nodes { operation outcome role subject targetId summary } } }";
+        let data = self.data(Some(&self.admin()), AUDIT, json!({})).await;
+        data["auditEvents"]["nodes"].as_array().unwrap().clone()
+    }
 
     pub async fn institution_rows(&self) -> u64 {
         institution::Entity::find().count(&self.db).await.unwrap()
@@ -525,6 +585,172 @@ async fn fresh_database() -> (DatabaseConnection, Option<PathBuf>) {
     (db, sqlite_file)
 }
 
+// --- fixture builders ----------------------------------------------------------
+
+/// A recruitment cycle: by default 40 seats, the early call from 1 September
+/// to 1 October of the year before, the general call from 4 November,
+/// finalized, one sanction year, the 2020 rules (seven years, two clinical).
+pub struct CycleBuilder<'a> {
+    app: &'a TestApp,
+    row: recruitment_cycle::ActiveModel,
+}
+
+impl CycleBuilder<'_> {
+    pub fn phase(mut self, phase: CyclePhase) -> Self {
+        self.row.phase = Set(phase);
+        self
+    }
+
+    pub fn sanction_years(mut self, years: i32) -> Self {
+        self.row.sanction_years = Set(years);
+        self
+    }
+
+    /// The intake's course rules: its length, clinical years, and whether
+    /// the second paper may be a case report or a Japanese one.
+    pub fn rules(mut self, course_years: i32, clinical_years: i32, flexible: bool) -> Self {
+        self.row.course_years = Set(course_years);
+        self.row.clinical_years = Set(clinical_years);
+        self.row.flexible_second_paper = Set(flexible);
+        self
+    }
+
+    /// The cycle's row id.
+    pub async fn insert(self) -> i64 {
+        self.row.insert(&self.app.db).await.unwrap().id
+    }
+}
+
+/// A field's allocated quota: by default for `YEAR`, no applicants counted,
+/// the computed quota equal to the quota.
+pub struct FieldQuotaBuilder<'a> {
+    app: &'a TestApp,
+    field: FieldCode,
+    row: field_quota::ActiveModel,
+}
+
+impl FieldQuotaBuilder<'_> {
+    /// The applications the allocation counted for the field.
+    pub fn applicants(mut self, applicants: i32) -> Self {
+        self.row.applicants = Set(applicants);
+        self
+    }
+
+    pub async fn insert(mut self) {
+        self.row.society_id = Set(self.app.society_id(self.field).await);
+        self.row.insert(&self.app.db).await.unwrap();
+    }
+}
+
+/// A course: by default an internal-medicine DRAFT of `YEAR` for two
+/// trainees, at a graduate school, with pay and insurance in both phases.
+pub struct CourseBuilder<'a> {
+    app: &'a TestApp,
+    field: FieldCode,
+    /// When it was created, and stamped at each step it went through.
+    now: DateTime<Utc>,
+    row: course::ActiveModel,
+}
+
+impl CourseBuilder<'_> {
+    pub fn title(mut self, title: &str) -> Self {
+        self.row.title = Set(title.to_owned());
+        self
+    }
+
+    pub fn field(mut self, field: FieldCode) -> Self {
+        self.field = field;
+        self
+    }
+
+    pub fn year(mut self, year: i32) -> Self {
+        self.row.year = Set(year);
+        self
+    }
+
+    /// A PUBLISHED course is stamped published now.
+    pub fn status(mut self, status: CourseStatus) -> Self {
+        self.row.status = Set(status);
+        let published = status == CourseStatus::Published;
+        self.row.published_at = Set(published.then_some(self.now));
+        self
+    }
+
+    /// Submitted and approved now, on its way to publication.
+    pub fn reviewed(mut self) -> Self {
+        self.row.submitted_at = Set(Some(self.now));
+        self.row.approved_at = Set(Some(self.now));
+        self
+    }
+
+    /// The course's row id.
+    pub async fn insert(mut self) -> i64 {
+        self.row.society_id = Set(self.app.society_id(self.field).await);
+        self.row.insert(&self.app.db).await.unwrap().id
+    }
+}
+
+/// A doctor adopted to a course in the September call of the year before
+/// its intake (by default `YEAR`), in training since April 1st of it.
+pub struct TraineeBuilder<'a> {
+    app: &'a TestApp,
+    course_id: i64,
+    sub: String,
+    license: String,
+    intake: i32,
+}
+
+/// The rows `TraineeBuilder` makes.
+pub struct Enrolled {
+    pub applicant: i64,
+    pub application: i64,
+    pub trainee: i64,
+}
+
+impl TraineeBuilder<'_> {
+    pub fn intake(mut self, year: i32) -> Self {
+        self.intake = year;
+        self
+    }
+
+    pub async fn insert(self) -> Enrolled {
+        let app = self.app;
+        let applicant = app.insert_applicant(&self.sub, &self.license).await;
+        let called = |month, day| {
+            Utc.with_ymd_and_hms(self.intake - 1, month, day, 1, 0, 0)
+                .unwrap()
+        };
+        let application = application::ActiveModel {
+            applicant_id: Set(applicant),
+            course_id: Set(self.course_id),
+            year: Set(self.intake),
+            status: Set(ApplicationStatus::Adopted),
+            outcome: Set(ApplicationOutcome::Course),
+            submitted_at: Set(called(9, 10)),
+            decided_at: Set(Some(called(10, 19))),
+            withdrawn_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap()
+        .id;
+        let trainee = app
+            .insert_trainee_from(
+                applicant,
+                self.course_id,
+                application,
+                date(self.intake, 4, 1),
+            )
+            .await;
+        Enrolled {
+            applicant,
+            application,
+            trainee,
+        }
+    }
+}
+
 /// A fresh schema in the PostgreSQL database at `url`, and a pool pinned to it.
 async fn postgres_schema(url: &str) -> DatabaseConnection {
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
@@ -561,6 +787,24 @@ pub fn error_field(json: &Value) -> Option<String> {
     json["errors"][0]["extensions"]["field"]
         .as_str()
         .map(str::to_owned)
+}
+
+/// The error of a refused mutation: its code and, for bad input, its field.
+pub fn assert_error(json: &Value, code: &str, field: Option<&str>) {
+    assert_eq!(error_code(json).as_deref(), Some(code), "{json}");
+    assert_eq!(error_field(json).as_deref(), field, "{json}");
+    assert!(
+        json["data"].is_null(),
+        "a refused mutation returns no data: {json}"
+    );
+}
+
+/// The successful (OK) events of `operation`.
+pub fn ok_events<'a>(events: &'a [Value], operation: &str) -> Vec<&'a Value> {
+    events
+        .iter()
+        .filter(|e| e["operation"] == operation && e["outcome"] == "OK")
+        .collect()
 }
 
 /// The `id` of each element of a JSON list of objects.

@@ -4,7 +4,7 @@
 use crate::helpers::{TestApp, error_code, error_field, gid, ids_of};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use csc::graphql::ids;
+use csc::ids;
 use serde_json::{Value, json};
 
 const PAGE: &str = "query($first: Int, $after: String) {

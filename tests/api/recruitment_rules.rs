@@ -14,7 +14,7 @@ use csc::entity::{
     applicant, application, course, field_quota, general_application, participation,
     recruitment_cycle, trainee,
 };
-use csc::graphql::ids;
+use csc::ids;
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Iterable,
     PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -188,57 +188,15 @@ async fn phase_of(app: &TestApp, year: i32) -> CyclePhase {
     cycle_row(app, year).await.phase
 }
 
-async fn set_phase(app: &TestApp, phase: CyclePhase) {
-    let mut active = cycle_row(app, YEAR).await.into_active_model();
-    active.phase = Set(phase);
-    active.update(&app.db).await.unwrap();
-}
-
 async fn set_capacity(app: &TestApp, total: i32) {
     let mut active = cycle_row(app, YEAR).await.into_active_model();
     active.total_capacity = Set(total);
     active.update(&app.db).await.unwrap();
 }
 
-/// The fixture cycle of `YEAR` (40 seats), put in `phase`.
+/// The fixture cycle of `YEAR` (40 seats), in `phase`.
 async fn cycle_in(app: &TestApp, phase: CyclePhase) {
-    app.insert_cycle(YEAR).await;
-    set_phase(app, phase).await;
-}
-
-async fn participate(app: &TestApp, field: FieldCode, participating: bool) {
-    participation::ActiveModel {
-        society_id: Set(app.society_id(field).await),
-        year: Set(YEAR),
-        participating: Set(participating),
-        decided_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-}
-
-/// An allocated quota row for a participating field.
-async fn insert_quota(app: &TestApp, field: FieldCode, quota: i32) {
-    field_quota::ActiveModel {
-        year: Set(YEAR),
-        society_id: Set(app.society_id(field).await),
-        participating: Set(true),
-        applicants: Set(0),
-        minimum_seats: Set(1),
-        share_numerator: Set(0),
-        share_denominator: Set(1),
-        remainder_seats: Set(0),
-        computed_quota: Set(quota),
-        quota: Set(quota),
-        adjustment_reason: Set(None),
-        adjusted_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
+    app.cycle(YEAR).phase(phase).insert().await;
 }
 
 async fn quota_row(app: &TestApp, field: FieldCode) -> field_quota::Model {
@@ -478,7 +436,7 @@ async fn close_early_call_from_planning_is_the_wrong_phase() {
 async fn allocate_before_the_call_closes_is_the_wrong_phase() {
     let app = TestApp::spawn().await;
     cycle_in(&app, CyclePhase::EarlyCallOpen).await;
-    participate(&app, InternalMedicine, true).await;
+    app.insert_participation(InternalMedicine, YEAR, true).await;
     let allocate = year_mutation("allocateFieldQuotas");
     let vars = json!({ "y": YEAR });
     refused(
@@ -572,9 +530,9 @@ async fn allocate_fails_when_seats_are_fewer_than_participating_fields_ii_2_2() 
     applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
     set_capacity(&app, 17).await;
     for field in [InternalMedicine, Pediatrics, Dermatology, Psychiatry] {
-        participate(&app, field, true).await;
+        app.insert_participation(field, YEAR, true).await;
     }
-    participate(&app, Surgery, false).await;
+    app.insert_participation(Surgery, YEAR, false).await;
     let allocate = year_mutation("allocateFieldQuotas");
     let vars = json!({ "y": YEAR });
     let admin = app.admin();
@@ -610,9 +568,9 @@ async fn allocate_with_no_applicants_gives_each_participating_field_one_seat_ii_
         GeneralPractice,
     ];
     for field in taking_part {
-        participate(&app, field, true).await;
+        app.insert_participation(field, YEAR, true).await;
     }
-    participate(&app, Radiology, false).await;
+    app.insert_participation(Radiology, YEAR, false).await;
     let data = app
         .data(
             Some(&app.admin()),
@@ -936,7 +894,7 @@ async fn decide_before_quotas_are_allocated_is_the_wrong_phase() {
 async fn decide_by_an_institution_is_forbidden() {
     let app = TestApp::spawn().await;
     let (hospital, _, course_id) = open_course(&app, CyclePhase::QuotasAllocated).await;
-    insert_quota(&app, InternalMedicine, 5).await;
+    app.field_quota(InternalMedicine, 5).insert().await;
     let id = applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
     // Even the course's own responsible institution.
     let token = app.institution(hospital);
@@ -955,8 +913,8 @@ async fn decide_by_an_institution_is_forbidden() {
 async fn decide_by_the_society_of_another_field_is_forbidden() {
     let app = TestApp::spawn().await;
     let (_, _, course_id) = open_course(&app, CyclePhase::QuotasAllocated).await;
-    insert_quota(&app, InternalMedicine, 5).await;
-    insert_quota(&app, Pediatrics, 5).await;
+    app.field_quota(InternalMedicine, 5).insert().await;
+    app.field_quota(Pediatrics, 5).insert().await;
     let id = applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
     let token = app.society(Pediatrics);
     for decision in ["ADOPT", "NOT_ADOPT"] {
@@ -971,7 +929,7 @@ async fn decide_in_general_practice_is_for_the_board_only() {
     cycle_in(&app, CyclePhase::QuotasAllocated).await;
     let hospital = app.insert_institution("自治医科大学附属病院").await;
     let (_, course_id) = course_of(&app, hospital, GeneralPractice, CourseStatus::Published).await;
-    insert_quota(&app, GeneralPractice, 1).await;
+    app.field_quota(GeneralPractice, 1).insert().await;
     let id = applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
     for field in FieldCode::iter() {
         let token = app.society(field);
@@ -1005,7 +963,7 @@ async fn decide_in_general_practice_is_for_the_board_only() {
 async fn decide_on_a_withdrawn_application_conflicts() {
     let app = TestApp::spawn().await;
     let (_, _, course_id) = open_course(&app, CyclePhase::QuotasAllocated).await;
-    insert_quota(&app, InternalMedicine, 5).await;
+    app.field_quota(InternalMedicine, 5).insert().await;
     let id = applied(&app, "doctor-1", course_id, ApplicationStatus::Withdrawn).await;
     let society = app.society(InternalMedicine);
     for (token, decision) in [(&society, "ADOPT"), (&app.admin(), "NOT_ADOPT")] {
@@ -1019,7 +977,7 @@ async fn adopting_past_the_course_capacity_exceeds_the_quota() {
     let app = TestApp::spawn().await;
     // The field has 5 seats, the course 2.
     let (_, course, course_id) = open_course(&app, CyclePhase::QuotasAllocated).await;
-    insert_quota(&app, InternalMedicine, 5).await;
+    app.field_quota(InternalMedicine, 5).insert().await;
     let society = app.society(InternalMedicine);
     let mut ids = Vec::new();
     for sub in ["doctor-1", "doctor-2", "doctor-3"] {
@@ -1073,7 +1031,7 @@ async fn adopting_an_adopted_application_again_does_not_count_twice() {
     let app = TestApp::spawn().await;
     // Field quota and course capacity are both 2.
     let (_, course, course_id) = open_course(&app, CyclePhase::QuotasAllocated).await;
-    insert_quota(&app, InternalMedicine, 2).await;
+    app.field_quota(InternalMedicine, 2).insert().await;
     let society = app.society(InternalMedicine);
     let first = applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
     let second = applied(&app, "doctor-2", course_id, ApplicationStatus::Submitted).await;
@@ -1110,7 +1068,7 @@ async fn adopting_an_adopted_application_again_does_not_count_twice() {
 async fn adjust_outside_quotas_allocated_is_the_wrong_phase() {
     let app = TestApp::spawn().await;
     cycle_in(&app, CyclePhase::Planning).await;
-    insert_quota(&app, InternalMedicine, 3).await;
+    app.field_quota(InternalMedicine, 3).insert().await;
     let admin = app.admin();
     for phase in [
         CyclePhase::Planning,
@@ -1118,7 +1076,7 @@ async fn adjust_outside_quotas_allocated_is_the_wrong_phase() {
         CyclePhase::EarlyCallClosed,
         CyclePhase::SelectionFinalized,
     ] {
-        set_phase(&app, phase).await;
+        app.set_phase(YEAR, phase).await;
         let vars = adjust_vars(InternalMedicine, 5, "応募者が大幅に増えたため");
         refused(&app, Some(&admin), ADJUST, vars, "WRONG_PHASE", None).await;
     }
@@ -1129,7 +1087,7 @@ async fn adjust_outside_quotas_allocated_is_the_wrong_phase() {
 async fn adjust_needs_a_reason() {
     let app = TestApp::spawn().await;
     cycle_in(&app, CyclePhase::QuotasAllocated).await;
-    insert_quota(&app, InternalMedicine, 3).await;
+    app.field_quota(InternalMedicine, 3).insert().await;
     let admin = app.admin();
     for reason in ["", "   ", "\u{3000}"] {
         let vars = adjust_vars(InternalMedicine, 5, reason);
@@ -1151,7 +1109,7 @@ async fn adjust_needs_a_reason() {
 async fn adjust_below_the_adopted_count_is_bad_input() {
     let app = TestApp::spawn().await;
     let (_, _, course_id) = open_course(&app, CyclePhase::QuotasAllocated).await;
-    insert_quota(&app, InternalMedicine, 3).await;
+    app.field_quota(InternalMedicine, 3).insert().await;
     applied(&app, "doctor-1", course_id, ApplicationStatus::Adopted).await;
     applied(&app, "doctor-2", course_id, ApplicationStatus::Adopted).await;
     let admin = app.admin();
@@ -1182,8 +1140,8 @@ async fn adjust_below_the_adopted_count_is_bad_input() {
 async fn adjust_keeps_the_reason_and_shows_in_the_cycle() {
     let app = TestApp::spawn().await;
     cycle_in(&app, CyclePhase::QuotasAllocated).await;
-    insert_quota(&app, InternalMedicine, 3).await;
-    insert_quota(&app, Pediatrics, 1).await;
+    app.field_quota(InternalMedicine, 3).insert().await;
+    app.field_quota(Pediatrics, 1).insert().await;
     let reason = "応募者が大幅に増えたため";
     let data = app
         .data(
@@ -1231,7 +1189,7 @@ async fn finalize_does_not_keep_an_adoption_to_a_withdrawn_course_ii_3_1() {
         CourseStatus::Published,
     )
     .await;
-    insert_quota(&app, InternalMedicine, 5).await;
+    app.field_quota(InternalMedicine, 5).insert().await;
     let society = app.society(InternalMedicine);
     let lost = applied(
         &app,
@@ -1346,7 +1304,7 @@ const PROPOSAL: &str = "query($id: ID!) { node(id: $id) { ... on Application { s
 async fn a_society_proposes_and_the_board_decides_i_2_2() {
     let app = TestApp::spawn().await;
     let (_, _, course_id) = open_course(&app, CyclePhase::QuotasAllocated).await;
-    insert_quota(&app, InternalMedicine, 5).await;
+    app.field_quota(InternalMedicine, 5).insert().await;
     let society = app.society(InternalMedicine);
     let admin = app.admin();
     let proposed = applied(&app, "doctor-1", course_id, ApplicationStatus::Submitted).await;
@@ -1433,7 +1391,7 @@ async fn adoption_leaves_the_seats_a_departure_took_iii_3() {
     use csc::entity::quota_reduction;
     let app = TestApp::spawn().await;
     let (hospital, _, course_id) = open_course(&app, CyclePhase::QuotasAllocated).await;
-    insert_quota(&app, InternalMedicine, 5).await;
+    app.field_quota(InternalMedicine, 5).insert().await;
     quota_reduction::ActiveModel {
         institution_id: Set(hospital),
         year: Set(YEAR),

@@ -2,10 +2,10 @@
 //! who may read it, the board's guidance and acceptance, resubmission as a
 //! new version, and the refusals with what they leave behind.
 
-use crate::helpers::{TestApp, YEAR, date, error_code, error_field, gid};
-use csc::entity::enums::{ApplicationStatus, CourseStatus, FieldCode};
-use csc::entity::{annual_report, annual_report_entry, annual_report_version, trainee};
-use csc::graphql::ids;
+use crate::helpers::{TestApp, YEAR, assert_error, error_field, gid, ok_events};
+use csc::entity::enums::{CourseStatus, FieldCode};
+use csc::entity::{annual_report, annual_report_entry, annual_report_version};
+use csc::ids;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, PaginatorTrait, Set};
 use serde_json::{Value, json};
 
@@ -43,9 +43,6 @@ fn node_doc() -> String {
 }
 
 const LIST: &str = "{ annualReports { totalCount nodes { id year status } } }";
-const AUDIT: &str =
-    "{ auditEvents(first: 100) { nodes { operation outcome role targetId summary } } }";
-
 // --- fixtures -----------------------------------------------------------------
 
 struct World {
@@ -64,48 +61,29 @@ struct World {
 /// surgery course of another institution with one.
 async fn world() -> World {
     let app = TestApp::spawn().await;
-    // The fixtures are made for the helpers' intake year, then moved to 2024.
     app.insert_cycle(YEAR).await;
     app.insert_cycle(COURSE_YEAR).await;
     let institution = app.insert_institution("東京大学医学部附属病院").await;
     let other_institution = app.insert_institution("京都大学医学部附属病院").await;
     let course = app
-        .insert_course(
-            "内科 臨床研究医コース",
-            FieldCode::InternalMedicine,
-            institution,
-            CourseStatus::Published,
-        )
+        .course(institution)
+        .title("内科 臨床研究医コース")
+        .year(COURSE_YEAR)
+        .status(CourseStatus::Published)
+        .insert()
         .await;
     let other_course = app
-        .insert_course(
-            "外科 臨床研究医コース",
-            FieldCode::Surgery,
-            other_institution,
-            CourseStatus::Published,
-        )
+        .course(other_institution)
+        .title("外科 臨床研究医コース")
+        .field(FieldCode::Surgery)
+        .year(COURSE_YEAR)
+        .status(CourseStatus::Published)
+        .insert()
         .await;
-    app.set_course_year(course, COURSE_YEAR).await;
-    app.set_course_year(other_course, COURSE_YEAR).await;
     let mut enrolled = Vec::new();
     for (i, course_id) in [course, course, other_course].into_iter().enumerate() {
-        let applicant = app
-            .insert_applicant(&format!("doctor-{i}"), &format!("10000{i}"))
-            .await;
-        let application = app
-            .insert_application(applicant, course_id, ApplicationStatus::Adopted)
-            .await;
-        app.set_application_year(application, COURSE_YEAR).await;
-        let id = app.insert_trainee(applicant, course_id, application).await;
-        let mut row = trainee::Entity::find_by_id(id)
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap()
-            .into_active_model();
-        row.started_on = Set(date(COURSE_YEAR, 4, 1));
-        row.update(&app.db).await.unwrap();
-        enrolled.push(id);
+        let doctor = app.trainee_of(course_id, &format!("doctor-{i}"), &format!("10000{i}"));
+        enrolled.push(doctor.intake(COURSE_YEAR).insert().await.trainee);
     }
     World {
         app,
@@ -168,29 +146,6 @@ async fn submit(w: &World, input: Value) -> Value {
         )
         .await;
     data["submitAnnualReport"].clone()
-}
-
-async fn audit_events(app: &TestApp) -> Vec<Value> {
-    let data = app.data(Some(&app.admin()), AUDIT, json!({})).await;
-    data["auditEvents"]["nodes"].as_array().unwrap().clone()
-}
-
-/// The OK events of `operation`.
-fn ok_events<'a>(events: &'a [Value], operation: &str) -> Vec<&'a Value> {
-    events
-        .iter()
-        .filter(|e| e["operation"] == operation && e["outcome"] == "OK")
-        .collect()
-}
-
-/// The error of a refused mutation: its code and, for bad input, its field.
-fn assert_error(json: &Value, code: &str, field: Option<&str>) {
-    assert_eq!(error_code(json).as_deref(), Some(code), "{json}");
-    assert_eq!(error_field(json).as_deref(), field, "{json}");
-    assert!(
-        json["data"].is_null(),
-        "a refused mutation returns no data: {json}"
-    );
 }
 
 async fn report_rows(app: &TestApp) -> u64 {
@@ -295,7 +250,7 @@ async fn a_submitted_report_is_seen_by_the_institution_its_society_and_the_board
         assert!(node["node"].is_null(), "{who}: {node}");
     }
 
-    let events = audit_events(app).await;
+    let events = app.audit_events().await;
     let submitted = ok_events(&events, "submitAnnualReport");
     assert_eq!(submitted.len(), 1, "{events:?}");
     assert_eq!(submitted[0]["role"], "INSTITUTION");
@@ -443,7 +398,7 @@ async fn guidance_then_resubmission_as_version_two_then_acceptance() {
         .await;
     assert_error(&json, "CONFLICT", None);
 
-    let events = audit_events(app).await;
+    let events = app.audit_events().await;
     assert_eq!(
         ok_events(&events, "submitAnnualReport").len(),
         2,
@@ -601,7 +556,7 @@ async fn refused_submissions_leave_nothing_behind() {
     assert_eq!(report_rows(app).await, 0, "no report row was created");
     assert_eq!(version_rows(app).await, 0);
     assert_eq!(entry_rows(app).await, 0);
-    let events = audit_events(app).await;
+    let events = app.audit_events().await;
     assert!(
         ok_events(&events, "submitAnnualReport").is_empty(),
         "{events:?}"
@@ -671,7 +626,7 @@ async fn only_the_board_accepts_and_issues_guidance() {
         .await;
     assert_eq!(node["node"]["status"], "SUBMITTED");
     assert_eq!(node["node"]["guidance"], json!([]));
-    let events = audit_events(app).await;
+    let events = app.audit_events().await;
     assert!(
         ok_events(&events, "acceptAnnualReport").is_empty(),
         "{events:?}"

@@ -6,18 +6,19 @@
 //! fail: every mutation writes its audit event last, just before it commits,
 //! so when the trigger fires every other write of the mutation has happened.
 
-use crate::helpers::{AUDIENCE, ISSUER, SECRET, TestApp, YEAR, date, error_code, gid, today};
+use crate::helpers::{AUDIENCE, ISSUER, SECRET, TestApp, YEAR, error_code, gid, today};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use csc::auth::TokenKeys;
+use csc::clock::Clock;
 use csc::entity::enums::{ApplicationStatus, CourseStatus, CyclePhase, FieldCode};
 use csc::entity::{course, recruitment_cycle, trainee};
-use csc::graphql::context::Clock;
-use csc::graphql::ids;
-use csc::startup::{AppState, build_router};
+use csc::ids;
+use csc::startup::build_router;
+use csc::state::AppState;
 use http_body_util::BodyExt;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use proptest::prelude::*;
@@ -631,22 +632,13 @@ async fn course_of_2024_with_a_trainee(app: &TestApp) -> (i64, i64, i64) {
     app.insert_cycle(2024).await;
     let hospital = app.insert_institution("東京大学医学部附属病院").await;
     let course = app
-        .insert_course(
-            "内科 臨床研究医コース",
-            FieldCode::InternalMedicine,
-            hospital,
-            CourseStatus::Published,
-        )
+        .course(hospital)
+        .year(2024)
+        .status(CourseStatus::Published)
+        .insert()
         .await;
-    app.set_course_year(course, 2024).await;
-    let doctor = app.insert_applicant("trainee-1", "1000100").await;
-    let application = app
-        .insert_application(doctor, course, ApplicationStatus::Adopted)
-        .await;
-    app.set_application_year(application, 2024).await;
-    let trainee = app
-        .insert_trainee_from(doctor, course, application, date(2024, 4, 1))
-        .await;
+    let trainee = app.trainee_of(course, "trainee-1", "1000100").intake(2024);
+    let trainee = trainee.insert().await.trainee;
     (hospital, course, trainee)
 }
 

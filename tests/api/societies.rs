@@ -3,7 +3,7 @@
 use crate::helpers::{TestApp, gid};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use csc::graphql::ids;
+use csc::ids;
 use serde_json::json;
 
 const OFFICIAL_ORDER: [&str; 19] = [

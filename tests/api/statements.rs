@@ -11,6 +11,7 @@
 
 use crate::helpers::{TestApp, YEAR, date, today};
 use chrono::{TimeZone, Utc};
+use csc::clock::Clock;
 use csc::entity::enums::{
     ApplicationOutcome, ApplicationStatus, CourseStatus, FieldCode, GeneralApplicationStatus,
     ResearchHostKind,
@@ -18,8 +19,8 @@ use csc::entity::enums::{
 use csc::entity::{
     applicant, application, course, course_partner_site, general_application, paper, society,
 };
-use csc::graphql::context::Clock;
-use csc::startup::{AppState, build_router};
+use csc::startup::build_router;
+use csc::state::AppState;
 use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};

@@ -12,20 +12,21 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, header};
 use csc::auth::{self, Viewer};
+use csc::clock::Clock;
 use csc::config::DatabaseConfig;
-use csc::entity::enums::FieldCode::{self, *};
+use csc::entity::audit_event;
+use csc::entity::enums::FieldCode::*;
 use csc::entity::enums::{ApplicationStatus, AuditOutcome, CourseStatus, CyclePhase};
-use csc::entity::{audit_event, field_quota, recruitment_cycle};
-use csc::graphql::context::Clock;
-use csc::graphql::ids;
 use csc::graphql::loaders::Loaders;
 use csc::graphql::subscription::TokenExpiry;
-use csc::startup::{AppState, build_router};
+use csc::ids;
+use csc::startup::build_router;
+use csc::state::AppState;
 use http_body_util::BodyExt;
 use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, Database, DatabaseConnection, DbBackend,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set, Statement,
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, Statement,
 };
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -164,37 +165,7 @@ async fn viewer(app: &TestApp, token: &str) -> Viewer {
 }
 
 async fn cycle_in(app: &TestApp, phase: CyclePhase) {
-    app.insert_cycle(YEAR).await;
-    let row = recruitment_cycle::Entity::find()
-        .filter(recruitment_cycle::Column::Year.eq(YEAR))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut active = row.into_active_model();
-    active.phase = Set(phase);
-    active.update(&app.db).await.unwrap();
-}
-
-async fn quota(app: &TestApp, field: FieldCode, quota: i32) {
-    field_quota::ActiveModel {
-        year: Set(YEAR),
-        society_id: Set(app.society_id(field).await),
-        participating: Set(true),
-        applicants: Set(0),
-        minimum_seats: Set(1),
-        share_numerator: Set(0),
-        share_denominator: Set(1),
-        remainder_seats: Set(0),
-        computed_quota: Set(quota),
-        quota: Set(quota),
-        adjustment_reason: Set(None),
-        adjusted_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
+    app.cycle(YEAR).phase(phase).insert().await;
 }
 
 /// A registered doctor `sub` with a submitted application to `course`; its global ID.
@@ -216,8 +187,8 @@ struct Selection {
 
 async fn selection(app: &TestApp, seats: i32) -> Selection {
     cycle_in(app, CyclePhase::QuotasAllocated).await;
-    quota(app, InternalMedicine, seats).await;
-    quota(app, Pediatrics, seats).await;
+    app.field_quota(InternalMedicine, seats).insert().await;
+    app.field_quota(Pediatrics, seats).insert().await;
     let hospital_1 = app.insert_institution("京都大学医学部附属病院").await;
     let hospital_2 = app.insert_institution("大阪大学医学部附属病院").await;
     let medicine = app

@@ -2,18 +2,14 @@
 //! abroad and departure, under the 2020 and the 2024 rules, with the role
 //! rules and what a refused call leaves behind. The clock is 2026-11-25.
 
-use crate::helpers::{TestApp, date, error_code, error_field, gid};
-use chrono::{NaiveDate, TimeZone, Utc};
-use csc::entity::enums::{
-    ApplicationOutcome, ApplicationStatus, CourseStatus, CyclePhase, DegreeStatus, FieldCode,
-    ResearchHostKind,
-};
+use crate::helpers::{TestApp, assert_error, error_code, gid};
+use chrono::NaiveDate;
+use csc::entity::enums::{CourseStatus, CyclePhase, DegreeStatus, FieldCode};
 use csc::entity::{
-    application, course, departure, extension, paper, quota_reduction, recruitment_cycle,
-    study_abroad, trainee,
+    departure, extension, paper, quota_reduction, recruitment_cycle, study_abroad, trainee,
 };
-use csc::graphql::ids;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use csc::ids;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 const TRAINEE_FIELDS: &str = "id phase startedOn clinicalPhaseEndsOn plannedCompletionOn
@@ -63,9 +59,6 @@ const RECORD_STUDY_ABROAD: &str = "mutation($id: ID!, $input: StudyAbroadInput!)
 const INSTITUTION_REDUCTIONS: &str = "query($id: ID!) { node(id: $id) { ... on Institution {
     quotaReductions { id year regularProgramSeats courseSeats institution { id } }
 } } }";
-const AUDIT: &str =
-    "{ auditEvents(first: 100) { nodes { operation outcome role targetId summary } } }";
-
 // --- fixtures -------------------------------------------------------------------
 
 /// The intake rules of a cycle: course years, clinical years, flexible second paper.
@@ -91,88 +84,32 @@ impl Setup {
     }
 }
 
-async fn insert_cycle(app: &TestApp, year: i32, (course_years, clinical_years, flexible): Rules) {
-    recruitment_cycle::ActiveModel {
-        year: Set(year),
-        total_capacity: Set(40),
-        early_call_opens_on: Set(date(year - 1, 9, 1)),
-        early_call_closes_on: Set(date(year - 1, 10, 1)),
-        general_call_opens_on: Set(date(year - 1, 11, 4)),
-        sanction_years: Set(1),
-        phase: Set(CyclePhase::SelectionFinalized),
-        course_years: Set(course_years),
-        clinical_years: Set(clinical_years),
-        flexible_second_paper: Set(flexible),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-}
-
-/// A published course of `year` (the shared fixture is fixed to 2027).
+/// A published internal-medicine course of `year` (the helpers' default is 2027).
 async fn insert_course(app: &TestApp, year: i32, institution_id: i64) -> i64 {
-    let now = Utc::now();
-    course::ActiveModel {
-        year: Set(year),
-        society_id: Set(app.society_id(FieldCode::InternalMedicine).await),
-        title: Set(format!("内科 臨床研究医コース {year}")),
-        responsible_institution_id: Set(institution_id),
-        director: Set("統括 責任者".to_owned()),
-        requested_capacity: Set(2),
-        status: Set(CourseStatus::Published),
-        curriculum: Set("カリキュラム制".to_owned()),
-        research_host_kind: Set(ResearchHostKind::GraduateSchool),
-        research_host_name: Set("大学院医学系研究科".to_owned()),
-        research_host_institution_id: Set(None),
-        research_host_paper_count: Set(120),
-        research_host_paper_record: Set(None),
-        guarantee_clinical_phase: Set("常勤医師として給与".to_owned()),
-        guarantee_research_phase: Set("社会人大学院生として給与".to_owned()),
-        guarantee_social_insurance: Set(true),
-        guarantee_working_graduate_student: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        submitted_at: Set(Some(now)),
-        approved_at: Set(Some(now)),
-        published_at: Set(Some(now)),
-        withdrawn_at: Set(None),
-        withdrawal_reason: Set(None),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap()
-    .id
+    app.course(institution_id)
+        .title(&format!("内科 臨床研究医コース {year}"))
+        .year(year)
+        .status(CourseStatus::Published)
+        .reviewed()
+        .insert()
+        .await
 }
 
 /// An adopted trainee of `course_id` who started on April 1st of `year`.
 async fn insert_trainee(app: &TestApp, year: i32, course_id: i64, sub: &str, license: &str) -> i64 {
-    let applicant_id = app.insert_applicant(sub, license).await;
-    let application_id = application::ActiveModel {
-        applicant_id: Set(applicant_id),
-        course_id: Set(course_id),
-        year: Set(year),
-        status: Set(ApplicationStatus::Adopted),
-        outcome: Set(ApplicationOutcome::Course),
-        submitted_at: Set(Utc.with_ymd_and_hms(year - 1, 9, 10, 1, 0, 0).unwrap()),
-        decided_at: Set(Some(
-            Utc.with_ymd_and_hms(year - 1, 10, 19, 1, 0, 0).unwrap(),
-        )),
-        withdrawn_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap()
-    .id;
-    app.insert_trainee_from(applicant_id, course_id, application_id, date(year, 4, 1))
+    app.trainee_of(course_id, sub, license)
+        .intake(year)
+        .insert()
         .await
+        .trainee
 }
 
 async fn setup(app: &TestApp, year: i32, rules: Rules) -> Setup {
-    insert_cycle(app, year, rules).await;
+    let (course_years, clinical_years, flexible) = rules;
+    app.cycle(year)
+        .rules(course_years, clinical_years, flexible)
+        .insert()
+        .await;
     let institution = app.insert_institution("東京大学医学部附属病院").await;
     let other_institution = app.insert_institution("京都大学医学部附属病院").await;
     let course = insert_course(app, year, institution).await;
@@ -296,16 +233,6 @@ fn departure_input(on: &str, special: bool) -> Value {
     json!({ "on": on, "reason": "研究継続を断念", "specialCircumstances": special })
 }
 
-/// The error of a refused mutation: its code and, for bad input, its field.
-fn assert_error(json: &Value, code: &str, field: Option<&str>) {
-    assert_eq!(error_code(json).as_deref(), Some(code), "{json}");
-    assert_eq!(error_field(json).as_deref(), field, "{json}");
-    assert!(
-        json["data"].is_null(),
-        "a refused mutation returns no data: {json}"
-    );
-}
-
 fn unmet(trainee: &Value) -> Vec<String> {
     trainee["completion"]["unmet"]
         .as_array()
@@ -313,13 +240,6 @@ fn unmet(trainee: &Value) -> Vec<String> {
         .iter()
         .map(|v| v.as_str().unwrap().to_owned())
         .collect()
-}
-
-async fn audit_events(app: &TestApp) -> Vec<Value> {
-    app.data(Some(&app.admin()), AUDIT, json!({})).await["auditEvents"]["nodes"]
-        .as_array()
-        .unwrap()
-        .clone()
 }
 
 async fn papers(app: &TestApp, trainee_id: i64) -> u64 {
@@ -530,7 +450,7 @@ async fn a_trainee_through_seven_years_under_the_2020_rules() {
     // Completion is confirmed separately: the trainee is still in research.
     assert_eq!(t["phase"], "RESEARCH");
 
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     let ops: Vec<&str> = events
         .iter()
         .map(|e| e["operation"].as_str().unwrap())
@@ -986,7 +906,7 @@ async fn a_departure_without_special_circumstances_costs_seats_and_closes_the_re
     assert_eq!(t["extensions"][0]["status"], "REQUESTED");
     assert_eq!(t["departure"]["on"], "2026-09-30");
 
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     let departures: Vec<&Value> = events
         .iter()
         .filter(|e| e["operation"] == "recordDeparture" && e["outcome"] == "OK")
@@ -1306,7 +1226,7 @@ async fn role_rules_of_each_mutation() {
     );
 
     // Refusals are audited; anonymous calls are not.
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     let refused = events.iter().filter(|e| e["outcome"] == "REFUSED").count();
     assert_eq!(refused, 4 + 3 + 4 + 3 + 4 + 4 + 5, "{events:?}");
 }

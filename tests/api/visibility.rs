@@ -18,7 +18,7 @@
 
 use crate::helpers::{TestApp, gid, ids_of, sorted};
 use csc::entity::enums::{ApplicationStatus, CourseStatus, FieldCode};
-use csc::graphql::ids;
+use csc::ids;
 use serde_json::{Value, json};
 
 struct World {

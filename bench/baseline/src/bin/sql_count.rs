@@ -20,9 +20,10 @@
 use axum::body::Body;
 use axum::http::{Request, header};
 use csc::auth::TokenKeys;
+use csc::clock::Clock;
 use csc::config::DatabaseConfig;
-use csc::graphql::context::Clock;
-use csc::startup::{AppState, build_router};
+use csc::startup::build_router;
+use csc::state::AppState;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use std::io::BufRead;

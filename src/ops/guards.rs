@@ -3,13 +3,13 @@
 //! Each returns the contract error a client can branch on; mutations call
 //! them inside their transaction, before changing anything.
 
-use super::ids;
 use crate::auth::Viewer;
 use crate::domain::course;
 use crate::domain::cycle::{Calendar, Phase};
 use crate::entity::enums::{CyclePhase, FieldCode, Role};
 use crate::entity::{recruitment_cycle, society};
 use crate::error::{AppError, AppResult};
+use crate::ids;
 use async_graphql::ID;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 

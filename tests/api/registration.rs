@@ -1,7 +1,8 @@
-//! The two mutations so far: roles, validation, conflicts, audit, and that a
+//! Registering hospitals (createInstitution, setCertifiedFields) and doctors
+//! (registerApplicant): roles, validation, conflicts, audit, and that a
 //! refused call changes nothing.
 
-use crate::helpers::{TestApp, error_code, error_field};
+use crate::helpers::{TestApp, assert_error, error_code};
 use csc::entity::enums::FieldCode;
 use serde_json::{Value, json};
 
@@ -12,8 +13,6 @@ const CREATE_INSTITUTION: &str = "mutation($input: CreateInstitutionInput!) {
 const REGISTER_APPLICANT: &str = "mutation($input: RegisterApplicantInput!) {
     registerApplicant(input: $input) { id fullName email medicalLicenseNumber university }
 }";
-
-const AUDIT: &str = "{ auditEvents(first: 100) { totalCount nodes { operation outcome role subject targetId summary } } }";
 
 fn institution_input() -> Value {
     json!({
@@ -50,21 +49,6 @@ async fn institutions_total(app: &TestApp) -> Value {
         .clone()
 }
 
-async fn audit_events(app: &TestApp) -> Vec<Value> {
-    let data = app.data(Some(&app.admin()), AUDIT, json!({})).await;
-    data["auditEvents"]["nodes"].as_array().unwrap().clone()
-}
-
-/// The error of a refused mutation: its code and, for bad input, its field.
-fn assert_error(json: &Value, code: &str, field: Option<&str>) {
-    assert_eq!(error_code(json).as_deref(), Some(code), "{json}");
-    assert_eq!(error_field(json).as_deref(), field, "{json}");
-    assert!(
-        json["data"].is_null(),
-        "a refused mutation returns no data: {json}"
-    );
-}
-
 // --- createInstitution -------------------------------------------------------------
 
 #[tokio::test]
@@ -95,7 +79,7 @@ async fn admin_creates_an_institution_and_it_is_audited() {
     assert_eq!(data["node"]["name"], "東京大学医学部附属病院");
     assert_eq!(institutions_total(&app).await, 1);
 
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["operation"], "createInstitution");
     assert_eq!(events[0]["outcome"], "OK");
@@ -182,7 +166,7 @@ async fn society_may_not_create_an_institution() {
     assert_eq!(app.institution_rows().await, 0);
 
     // The refusal itself is audited.
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["operation"], "createInstitution");
     assert_eq!(events[0]["outcome"], "REFUSED");
@@ -267,7 +251,7 @@ async fn applicant_registers_itself() {
     );
     assert_eq!(app.applicant_rows().await, 1);
 
-    let events = audit_events(&app).await;
+    let events = app.audit_events().await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["operation"], "registerApplicant");
     assert_eq!(events[0]["outcome"], "OK");
