@@ -1,13 +1,15 @@
 //! Recruitment cycles: the early call, its schedule, quotas and statistics.
 
 use super::context::{loaders, societies};
-use super::loaders::{CycleYear, FieldQuotasOf, StatisticsOf};
+use super::loaders::{CycleYear, FieldQuotasOf, SettledStatistics, StatisticsOf};
 use super::scalars::Date;
 use super::society::{FieldQuota, Society, society_of};
+use crate::domain::cycle::Phase;
 use crate::entity::enums::{ApplicationStatus, CyclePhase};
 use crate::entity::{recruitment_cycle, society};
 use crate::ids;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct RecruitmentCycle(pub recruitment_cycle::Model);
@@ -85,7 +87,7 @@ impl RecruitmentCycle {
     /// Counts of the cycle's applications as they stand now. Public: they
     /// name nobody.
     async fn statistics(&self, ctx: &Context<'_>) -> Result<CycleStatistics> {
-        cycle_statistics(ctx, self.0.year).await
+        cycle_statistics(ctx, &self.0).await
     }
 }
 
@@ -143,13 +145,29 @@ pub struct CycleStatistics {
     pub by_field: Vec<FieldStatistics>,
 }
 
-/// Counts in SQL, batched over the cycles asked for: one grouped query by
-/// year, field and status, one for the distinct-applicant totals.
-async fn cycle_statistics(ctx: &Context<'_>, year: i32) -> Result<CycleStatistics> {
-    let counts = loaders(ctx)?
-        .one(StatisticsOf(year))
-        .await?
-        .unwrap_or_default();
+/// Counts in SQL, batched over the cycles asked for (one statement), or
+/// kept once the cycle is final (`SettledStatistics`).
+async fn cycle_statistics(
+    ctx: &Context<'_>,
+    cycle: &recruitment_cycle::Model,
+) -> Result<CycleStatistics> {
+    let settled = Phase::from(cycle.phase).finalized();
+    let kept = ctx.data_unchecked::<SettledStatistics>();
+    let counts = match kept.get(cycle.year).filter(|_| settled) {
+        Some(counts) => counts,
+        None => {
+            let counts = Arc::new(
+                loaders(ctx)?
+                    .one(StatisticsOf(cycle.year))
+                    .await?
+                    .unwrap_or_default(),
+            );
+            if settled {
+                kept.keep(cycle.year, counts.clone());
+            }
+            counts
+        }
+    };
     let count = |society: Option<i64>, status: Option<ApplicationStatus>| -> i32 {
         counts
             .by_field_and_status

@@ -128,6 +128,7 @@ pub fn build_schema(
     .data(societies)
     .data(clock)
     .data(events)
+    .data(loaders::SettledStatistics::default())
     .data(Viewer::anonymous())
     .register_output_type::<ErrorCode>()
     .limit_recursive_depth(limits::RECURSIVE_DEPTH)

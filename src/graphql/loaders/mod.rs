@@ -218,7 +218,7 @@ pub use institution::{
 };
 pub use pacing::Batching;
 pub use report::{EntriesOf, GuidanceOf, ReportId, VersionsOf};
-pub use statistics::{CycleCounts, StatisticsOf};
+pub use statistics::{CycleCounts, SettledStatistics, StatisticsOf};
 pub use trainee::{
     DepartureOf, EffortReportsOf, ExtensionsOf, PapersOf, RulesOf, StudyAbroadOf, TraineeId,
     TraineeOfApplicant, TraineesOfCourse,

@@ -1,18 +1,15 @@
-//! `RecruitmentCycle.statistics`: a cycle's application counts, all from SQL
-//! aggregates.
+//! `RecruitmentCycle.statistics`: a cycle's application counts, from one SQL
+//! statement of two aggregates.
 
 use super::Db;
 use crate::domain::eligibility::course_start;
 use crate::entity::enums::{ApplicationOutcome, ApplicationStatus};
-use crate::entity::joins::join_course;
 use crate::entity::{applicant, application, course};
 use async_graphql::dataloader::Loader;
-use sea_orm::sea_query::{Expr, Func, Query};
-use sea_orm::{
-    ColumnTrait, Condition, DbErr, EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter,
-    QuerySelect,
-};
+use sea_orm::sea_query::{Expr, Func, Query, UnionType};
+use sea_orm::{Condition, DbErr, ExprTrait, FromQueryResult};
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 keys! {
     /// The statistics of a cycle's year.
@@ -32,50 +29,60 @@ pub struct CycleCounts {
     pub fell_back: i64,
 }
 
+/// One row of the single statement: either a field's count of one status
+/// (`society_id`, `status`, `n`) or the year's distinct-applicant totals.
 #[derive(FromQueryResult)]
-struct YearFieldStatusCount {
+struct CountRow {
     year: i32,
-    society_id: i64,
-    status: ApplicationStatus,
-    n: i64,
-}
-
-#[derive(FromQueryResult)]
-struct YearTotals {
-    year: i32,
-    applicants: i64,
-    eligible: i64,
-    fell_back: i64,
+    society_id: Option<i64>,
+    status: Option<ApplicationStatus>,
+    n: Option<i64>,
+    applicants: Option<i64>,
+    eligible: Option<i64>,
+    fell_back: Option<i64>,
 }
 
 impl Loader<StatisticsOf> for Db {
     type Value = CycleCounts;
     type Error = DbErr;
 
-    /// Two grouped queries for all years asked: applications by year, field
-    /// and status; distinct applicants by year.
+    /// One statement for all years asked: applications by year, field and
+    /// status, `UNION ALL` the distinct applicants by year.
     async fn load(
         &self,
         keys: &[StatisticsOf],
     ) -> Result<HashMap<StatisticsOf, CycleCounts>, DbErr> {
         let years: Vec<i32> = keys.iter().map(|k| k.0).collect();
-        let by_status: Vec<YearFieldStatusCount> = application::Entity::find()
-            .select_only()
-            .column(application::Column::Year)
-            .column_as(course::Column::SocietyId, "society_id")
-            .column(application::Column::Status)
-            .column_as(application::Column::Id.count(), "n")
-            .join(JoinType::InnerJoin, join_course())
-            .filter(application::Column::Year.is_in(years.iter().copied()))
-            .group_by(application::Column::Year)
-            .group_by(course::Column::SocietyId)
-            .group_by(application::Column::Status)
-            .into_model()
-            .all(&self.db)
-            .await?;
-
+        let no_count = || Expr::value(Option::<i64>::None);
         let year_col = || Expr::col((application::Entity, application::Column::Year));
         let applicant_id = || Expr::col((application::Entity, application::Column::ApplicantId));
+
+        let mut by_status = Query::select()
+            .expr_as(year_col(), "year")
+            .expr_as(
+                Expr::col((course::Entity, course::Column::SocietyId)),
+                "society_id",
+            )
+            .expr_as(
+                Expr::col((application::Entity, application::Column::Status)),
+                "status",
+            )
+            .expr_as(Func::count(applicant_id()), "n")
+            .expr_as(no_count(), "applicants")
+            .expr_as(no_count(), "eligible")
+            .expr_as(no_count(), "fell_back")
+            .from(application::Entity)
+            .inner_join(
+                course::Entity,
+                Expr::col((course::Entity, course::Column::Id))
+                    .equals((application::Entity, application::Column::CourseId)),
+            )
+            .and_where(year_col().is_in(years.iter().copied()))
+            .group_by_col((application::Entity, application::Column::Year))
+            .group_by_col((course::Entity, course::Column::SocietyId))
+            .group_by_col((application::Entity, application::Column::Status))
+            .to_owned();
+
         // Eligibility depends on the year's course start (April 1).
         let trained_in_time = years.iter().fold(Condition::any(), |any, &year| {
             any.add(
@@ -106,8 +113,11 @@ impl Loader<StatisticsOf> for Db {
             .add(trained_in_time);
         let fell_back = Expr::col((application::Entity, application::Column::Outcome))
             .eq(ApplicationOutcome::RegularProgram);
-        let totals_query = Query::select()
+        let totals = Query::select()
             .expr_as(year_col(), "year")
+            .expr_as(Expr::value(Option::<i64>::None), "society_id")
+            .expr_as(Expr::value(Option::<String>::None), "status")
+            .expr_as(no_count(), "n")
             .expr_as(Func::count_distinct(applicant_id()), "applicants")
             .expr_as(
                 Func::count_distinct(Expr::case(eligible, applicant_id())),
@@ -126,27 +136,52 @@ impl Loader<StatisticsOf> for Db {
             .and_where(year_col().is_in(years.iter().copied()))
             .group_by_col((application::Entity, application::Column::Year))
             .to_owned();
-        let totals =
-            YearTotals::find_by_statement(self.db.get_database_backend().build(&totals_query))
-                .all(&self.db)
-                .await?;
+        by_status.union(UnionType::All, totals);
+        let rows = CountRow::find_by_statement(self.db.get_database_backend().build(&by_status))
+            .all(&self.db)
+            .await?;
 
         let mut out: HashMap<StatisticsOf, CycleCounts> = years
             .iter()
             .map(|&y| (StatisticsOf(y), CycleCounts::default()))
             .collect();
-        for r in by_status {
-            if let Some(c) = out.get_mut(&StatisticsOf(r.year)) {
-                c.by_field_and_status.push((r.society_id, r.status, r.n));
-            }
-        }
-        for t in totals {
-            if let Some(c) = out.get_mut(&StatisticsOf(t.year)) {
-                c.applicants = t.applicants;
-                c.eligible = t.eligible;
-                c.fell_back = t.fell_back;
+        for r in rows {
+            let Some(c) = out.get_mut(&StatisticsOf(r.year)) else {
+                continue;
+            };
+            match (r.society_id, r.status, r.n) {
+                (Some(society_id), Some(status), Some(n)) => {
+                    c.by_field_and_status.push((society_id, status, n))
+                }
+                _ => {
+                    c.applicants = r.applicants.unwrap_or(0);
+                    c.eligible = r.eligible.unwrap_or(0);
+                    c.fell_back = r.fell_back.unwrap_or(0);
+                }
             }
         }
         Ok(out)
+    }
+}
+
+/// The counts of SELECTION_FINALIZED cycles, kept for the life of the
+/// schema. Once a cycle is final nothing changes them: no mutation touches
+/// its applications' status or outcome any more, a reassigned course keeps
+/// its field, and a doctor's eligibility is fixed at registration. So every
+/// instance computes a final cycle's answer once, and the statistics of
+/// the cycles the board looks back on cost no statement (bench (c)).
+#[derive(Clone, Default)]
+pub struct SettledStatistics(Arc<RwLock<HashMap<i32, Arc<CycleCounts>>>>);
+
+impl SettledStatistics {
+    pub fn get(&self, year: i32) -> Option<Arc<CycleCounts>> {
+        self.0.read().ok()?.get(&year).cloned()
+    }
+
+    /// Keeps the counts of `year`, read after its cycle was seen final.
+    pub fn keep(&self, year: i32, counts: Arc<CycleCounts>) {
+        if let Ok(mut kept) = self.0.write() {
+            kept.insert(year, counts);
+        }
     }
 }
