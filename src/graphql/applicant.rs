@@ -26,6 +26,29 @@ impl From<applicant::Model> for Applicant {
     }
 }
 
+impl Applicant {
+    /// The columns each field of Applicant reads beside `id`, for a page
+    /// that joins its applicants in (`graphql::joined`); a field not listed
+    /// reads the whole row. Personal data also reads `subject`, which the
+    /// audit and the licence number's visibility compare with the viewer's.
+    pub fn columns_of(field: &str) -> Option<&'static [applicant::Column]> {
+        use applicant::Column as C;
+        Some(match field {
+            "id" => &[],
+            "fullName" => &[C::FullName, C::Subject],
+            "fullNameKana" => &[C::FullNameKana, C::Subject],
+            "email" => &[C::Email, C::Subject],
+            "medicalLicenseNumber" => &[C::MedicalLicenseNumber, C::Subject],
+            "university" => &[C::University, C::Subject],
+            "graduationYear" => &[C::GraduationYear],
+            "initialTrainingCompletedOn" => &[C::InitialTrainingCompletedOn],
+            "obligatedServiceGraduate" => &[C::ObligatedServiceGraduate],
+            "regionalQuotaObligation" => &[C::RegionalQuotaObligation],
+            _ => return None,
+        })
+    }
+}
+
 connection!(
     ApplicantConnection,
     ApplicantEdge,

@@ -5,9 +5,9 @@ use super::context::{db, loaders, societies, viewer};
 use super::course::{Course, visible_course};
 use super::cycle::{RecruitmentCycle, cycle_by_year};
 use super::institution::{Institution, institution_by_id};
-use super::joined::{NodeSelection, join_prefixed, optional};
+use super::joined::{Join, NodeSelection, PartialRead, blank, optional};
 use super::loaders::{ApplicantId, ApplicationId, CourseId, GeneralApplicationOf, InstitutionId};
-use super::pagination::{Page, PageArgs, TotalCount, connection, fetch_page, page_select};
+use super::pagination::{Keyed, Page, PageArgs, TotalCount, connection, fetch_page, page_select};
 use super::scalars::DateTime;
 use super::society::{Society, society_of};
 use super::visibility;
@@ -20,18 +20,26 @@ use crate::entity::{applicant, application, course, general_application, institu
 use crate::error::AppError;
 use crate::ids;
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use sea_orm::sea_query::{JoinType, Query};
+use sea_orm::sea_query::{JoinType, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryTrait,
-    Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QueryResult, QueryTrait, Select,
 };
+use std::sync::Arc;
 
+/// An application, with the related rows its page read in part for it.
 #[derive(Clone)]
-pub struct Application(pub application::Model);
+pub struct Application(pub application::Model, Joined);
 
 impl From<application::Model> for Application {
     fn from(m: application::Model) -> Self {
-        Self(m)
+        Self(m, Joined::default())
+    }
+}
+
+impl Keyed for Application {
+    fn key(&self) -> i64 {
+        self.0.id
     }
 }
 
@@ -39,8 +47,37 @@ connection!(
     ApplicationConnection,
     ApplicationEdge,
     Application,
-    application::Model
+    Application
 );
+
+/// The course, applicant and general application that a joined page read
+/// in part for this node alone (`graphql::joined`): never in the shared
+/// cache, as they lack the columns this node did not select. Absent
+/// (`None`) where the page read nothing or whole rows, which went to the
+/// loaders.
+#[derive(Clone, Default)]
+struct Joined(Option<Arc<Parts>>);
+
+#[derive(Default)]
+struct Parts {
+    course: Option<course::Model>,
+    applicant: Option<applicant::Model>,
+    /// `Some(None)`: read, and the application has none.
+    general: Option<Option<GeneralApplication>>,
+}
+
+impl Joined {
+    fn parts(&self) -> Option<&Parts> {
+        self.0.as_deref()
+    }
+}
+
+impl From<Parts> for Joined {
+    fn from(parts: Parts) -> Self {
+        let read = parts.course.is_some() || parts.applicant.is_some() || parts.general.is_some();
+        Self(read.then(|| Arc::new(parts)))
+    }
+}
 
 /// Conditions on Query.applications; those given must all hold. The list
 /// still holds only the applications the viewer may see.
@@ -105,69 +142,62 @@ pub async fn list_applications(
 
 /// A page of applications with the course, applicant and general
 /// application (and its institution) that its nodes select read in the same
-/// statement and handed to the loaders (`graphql::joined`): a society's
-/// review screen is one statement rather than five. Whoever sees an
-/// application sees its course and applicant (`missing`), so the joins
-/// reveal nothing the loaders would not.
+/// statement (`graphql::joined`): a society's review screen is one
+/// statement rather than five. Where the nodes select only fields listed in
+/// the related types' `columns_of`, only those columns are read and the
+/// partial rows travel with each node; otherwise whole rows go to the
+/// loaders. Whoever sees an application sees its course and applicant
+/// (`missing`), so the joins reveal nothing the loaders would not.
 async fn fetch_joined_page(
     ctx: &Context<'_>,
     select: Select<application::Entity>,
     args: PageArgs,
-) -> Result<Page<application::Model>> {
+) -> Result<Page<Application>> {
     let loaders = loaders(ctx)?;
-    let nodes = NodeSelection::of(ctx);
-    let course = nodes.has("course");
-    let applicant = nodes.has("applicant");
-    let general = nodes.has("generalApplication");
-    let general_institution = nodes.has_under("generalApplication", "institution");
-    if !loaders.caches() || !(course || applicant || general) {
-        return Ok(fetch_page(db(ctx), select, application::Column::Id, args).await?);
+    let plan = JoinPlan::of(&NodeSelection::of(ctx));
+    if !loaders.caches() || !plan.any() {
+        let page = fetch_page(db(ctx), select, application::Column::Id, args).await?;
+        return Ok(page.map(Application::from));
     }
     let mut query = page_select(select, application::Column::Id, args).into_query();
-    if course {
-        join_prefixed::<course::Entity>(&mut query, JoinType::InnerJoin, join_course(), "c_");
-    }
-    if applicant {
-        join_prefixed::<applicant::Entity>(&mut query, JoinType::InnerJoin, join_applicant(), "p_");
-    }
-    if general {
-        join_prefixed::<general_application::Entity>(
-            &mut query,
-            JoinType::LeftJoin,
-            join_general_application(),
-            "g_",
-        );
-        if general_institution {
-            join_prefixed::<institution::Entity>(
-                &mut query,
-                JoinType::LeftJoin,
-                join_general_institution(),
-                "i_",
-            );
-        }
-    }
+    plan.join(&mut query);
     let rows = db(ctx).query_all(&query).await?;
+    let names = rows.first().map(|r| r.column_names()).unwrap_or_default();
+    let course_read = plan.course.locate("c_", &names)?;
+    let applicant_read = plan.applicant.locate("p_", &names)?;
+    let general_read = plan.general.locate("g_", &names)?;
+    let institution_read = plan.institution.locate("i_", &names)?;
+
     let mut applications = Vec::with_capacity(rows.len());
     let (mut courses, mut applicants, mut generals, mut institutions) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for row in &rows {
         let application = application::Model::from_query_result(row, "")?;
-        if course {
+        let mut parts = Parts::default();
+        if let Some(read) = &course_read {
+            parts.course = Some(read.read(row, blank::course())?);
+        } else if plan.course.joined() {
             let model = course::Model::from_query_result(row, "c_")?;
             courses.push((CourseId(model.id), model));
         }
-        if applicant {
+        if let Some(read) = &applicant_read {
+            parts.applicant = Some(read.read(row, blank::applicant())?);
+        } else if plan.applicant.joined() {
             let model = applicant::Model::from_query_result(row, "p_")?;
             applicants.push((ApplicantId(model.id), model));
         }
-        if general {
+        if let Some(read) = &general_read {
+            parts.general = Some(partial_general(row, read, institution_read.as_ref())?);
+        } else if plan.general.joined() {
             let model = optional::<general_application::Model>(row, "g_")?;
             generals.push((GeneralApplicationOf(application.id), model));
+            if plan.institution.joined()
+                && let Some(model) = optional::<institution::Model>(row, "i_")?
+            {
+                institutions.push((InstitutionId(model.id), model));
+            }
         }
-        if general_institution && let Some(model) = optional::<institution::Model>(row, "i_")? {
-            institutions.push((InstitutionId(model.id), model));
-        }
-        applications.push(application);
+        applications.push(Application(application, parts.into()));
     }
     loaders.feed(courses).await;
     loaders.feed(applicants).await;
@@ -176,9 +206,98 @@ async fn fetch_joined_page(
     Ok(Page::cut(applications, args))
 }
 
+/// What a page of applications joins in, from what its nodes select.
+struct JoinPlan {
+    course: Join<course::Entity>,
+    applicant: Join<applicant::Entity>,
+    general: Join<general_application::Entity>,
+    institution: Join<institution::Entity>,
+}
+
+impl JoinPlan {
+    fn of(nodes: &NodeSelection<'_>) -> Self {
+        let course = Join::plan(
+            nodes.has("course"),
+            course::Column::Id,
+            nodes.under(&["course"]),
+            Course::columns_of,
+        );
+        let applicant = Join::plan(
+            nodes.has("applicant"),
+            applicant::Column::Id,
+            nodes.under(&["applicant"]),
+            Applicant::columns_of,
+        );
+        let mut general = Join::plan(
+            nodes.has("generalApplication"),
+            general_application::Column::Id,
+            nodes.under(&["generalApplication"]),
+            GeneralApplication::columns_of,
+        );
+        let mut institution = Join::plan(
+            nodes.has_under("generalApplication", "institution"),
+            institution::Column::Id,
+            nodes.under(&["generalApplication", "institution"]),
+            Institution::columns_of,
+        );
+        // A partial institution travels inside a partial general
+        // application; whole rows of either go to the loaders together.
+        if matches!(general, Join::Whole) || matches!(institution, Join::Whole) {
+            if general.joined() {
+                general = Join::Whole;
+            }
+            if institution.joined() {
+                institution = Join::Whole;
+            }
+        }
+        Self {
+            course,
+            applicant,
+            general,
+            institution,
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.course.joined() || self.applicant.joined() || self.general.joined()
+    }
+
+    fn join(&self, query: &mut SelectStatement) {
+        self.course
+            .join(query, JoinType::InnerJoin, join_course(), "c_");
+        self.applicant
+            .join(query, JoinType::InnerJoin, join_applicant(), "p_");
+        self.general
+            .join(query, JoinType::LeftJoin, join_general_application(), "g_");
+        self.institution
+            .join(query, JoinType::LeftJoin, join_general_institution(), "i_");
+    }
+}
+
+/// The general application of a joined row read in part (none when the
+/// LEFT JOIN found none), with its institution read in part when selected.
+fn partial_general(
+    row: &QueryResult,
+    read: &PartialRead<general_application::Entity>,
+    institution: Option<&PartialRead<institution::Entity>>,
+) -> Result<Option<GeneralApplication>, DbErr> {
+    if row.try_get_by::<Option<i64>, _>("g_id")?.is_none() {
+        return Ok(None);
+    }
+    let model = read.read(row, blank::general_application())?;
+    let institution = match institution {
+        Some(read) => Some(read.read(row, blank::institution())?),
+        None => None,
+    };
+    Ok(Some(GeneralApplication(model, institution)))
+}
+
 /// The application, if the viewer may see it (batched).
 pub async fn visible_application(ctx: &Context<'_>, id: i64) -> Result<Option<Application>> {
-    Ok(loaders(ctx)?.one(ApplicationId(id)).await?.map(Application))
+    Ok(loaders(ctx)?
+        .one(ApplicationId(id))
+        .await?
+        .map(Application::from))
 }
 
 /// Whoever sees an application sees its applicant and course: the
@@ -199,6 +318,9 @@ impl Application {
     }
     /// The doctor who applied.
     async fn applicant(&self, ctx: &Context<'_>) -> Result<Applicant> {
+        if let Some(model) = self.1.parts().and_then(|p| p.applicant.as_ref()) {
+            return Ok(Applicant(model.clone()));
+        }
         visible_applicant(ctx, self.0.applicant_id)
             .await?
             .ok_or_else(|| missing("applicant", self.0.id))
@@ -211,6 +333,9 @@ impl Application {
     }
     /// The course applied to.
     async fn course(&self, ctx: &Context<'_>) -> Result<Course> {
+        if let Some(model) = self.1.parts().and_then(|p| p.course.as_ref()) {
+            return Ok(Course(model.clone()));
+        }
         visible_course(ctx, self.0.course_id)
             .await?
             .ok_or_else(|| missing("course", self.0.id))
@@ -233,11 +358,14 @@ impl Application {
     /// The parallel application (併願) to a regular program, when the
     /// doctor gave one; null otherwise.
     async fn general_application(&self, ctx: &Context<'_>) -> Result<Option<GeneralApplication>> {
+        if let Some(general) = self.1.parts().and_then(|p| p.general.as_ref()) {
+            return Ok(general.clone());
+        }
         let row = loaders(ctx)?
             .one(GeneralApplicationOf(self.0.id))
             .await?
             .flatten();
-        Ok(row.map(GeneralApplication))
+        Ok(row.map(|m| GeneralApplication(m, None)))
     }
     /// Where the doctor trains after the selection (II.2(3)); UNDECIDED
     /// until finalizeSelection. The same on each of the doctor's
@@ -276,7 +404,28 @@ impl Application {
     }
 }
 
-pub struct GeneralApplication(pub general_application::Model);
+/// A general application; with its institution when a joined page read
+/// both in part (`graphql::joined`).
+#[derive(Clone)]
+pub struct GeneralApplication(pub general_application::Model, Option<institution::Model>);
+
+impl GeneralApplication {
+    /// The columns each field of GeneralApplication reads beside `id`, for
+    /// a page that joins them in (`graphql::joined`); a field not listed
+    /// reads the whole row.
+    pub fn columns_of(field: &str) -> Option<&'static [general_application::Column]> {
+        use general_application::Column as C;
+        Some(match field {
+            "id" => &[],
+            "programName" => &[C::ProgramName],
+            "society" => &[C::SocietyId],
+            "institution" => &[C::InstitutionId],
+            "status" => &[C::Status],
+            "activatedAt" => &[C::ActivatedAt],
+            _ => return None,
+        })
+    }
+}
 
 /// The parallel application (併願) to a regular specialty training program.
 /// Made for the general call that follows the early call (II.2(3)): a
@@ -299,6 +448,9 @@ impl GeneralApplication {
     }
     /// The hospital running the program.
     async fn institution(&self, ctx: &Context<'_>) -> Result<Institution> {
+        if let Some(model) = &self.1 {
+            return Ok(Institution(model.clone()));
+        }
         institution_by_id(ctx, self.0.institution_id).await
     }
     /// Held, active (the doctor trains there) or released.

@@ -52,7 +52,7 @@ impl ApplyingMutation {
     ) -> Result<Application> {
         run(ctx, SubmitApplication::from(input))
             .await
-            .map(Application)
+            .map(Application::from)
     }
 
     /// the parallel general application, added or replaced until selection is final:
@@ -72,7 +72,7 @@ impl ApplyingMutation {
             application_id,
             general_application: input.into(),
         };
-        run(ctx, command).await.map(Application)
+        run(ctx, command).await.map(Application::from)
     }
 
     /// The applicant, or the board, withdraws a live application until the selection is final
@@ -85,7 +85,9 @@ impl ApplyingMutation {
         #[graphql(desc = "The application to withdraw (an Application ID); a doctor's own only.")]
         id: ID,
     ) -> Result<Application> {
-        run(ctx, WithdrawApplication { id }).await.map(Application)
+        run(ctx, WithdrawApplication { id })
+            .await
+            .map(Application::from)
     }
 
     /// while QUOTAS_ALLOCATED; ADOPT fails with QUOTA_EXCEEDED past the field quota or the course capacity,
@@ -105,7 +107,7 @@ impl ApplyingMutation {
     ) -> Result<Application> {
         run(ctx, DecideApplication { id, decision })
             .await
-            .map(Application)
+            .map(Application::from)
     }
 
     /// The board (ADMIN) confirms the decision the society proposed: it
@@ -119,7 +121,9 @@ impl ApplyingMutation {
         )]
         id: ID,
     ) -> Result<Application> {
-        run(ctx, ConfirmDecision { id }).await.map(Application)
+        run(ctx, ConfirmDecision { id })
+            .await
+            .map(Application::from)
     }
 }
 

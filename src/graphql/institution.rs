@@ -21,6 +21,24 @@ use sea_orm::EntityTrait;
 #[derive(Clone)]
 pub struct Institution(pub institution::Model);
 
+impl Institution {
+    /// The columns each field of Institution reads beside `id`, for a page
+    /// that joins its institutions in (`graphql::joined`); a field not
+    /// listed reads the whole row.
+    pub fn columns_of(field: &str) -> Option<&'static [institution::Column]> {
+        use institution::Column as C;
+        Some(match field {
+            "id" => &[],
+            "name" => &[C::Name],
+            "nameEn" => &[C::NameEn],
+            "kind" => &[C::Kind],
+            "prefecture" => &[C::Prefecture],
+            "certifiedTrainingFacility" => &[C::CertifiedTrainingFacility],
+            _ => return None,
+        })
+    }
+}
+
 impl From<institution::Model> for Institution {
     fn from(m: institution::Model) -> Self {
         Self(m)

@@ -82,6 +82,15 @@ impl<M> Page<M> {
             has_previous_page: args.after.is_some(),
         }
     }
+
+    /// The same page with each row turned into `T`.
+    pub fn map<T>(self, f: impl FnMut(M) -> T) -> Page<T> {
+        Page {
+            rows: self.rows.into_iter().map(f).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+        }
+    }
 }
 
 /// Runs `select` for one page: one statement, `first + 1` rows to learn

@@ -72,7 +72,7 @@ impl Subscription {
                 }
                 match visible_application(&db, &viewer, *application_id).await {
                     // A later change may be committed already: it has its own event.
-                    Ok(Some(row)) => yield Ok(Application(application::Model { status: *status, ..row })),
+                    Ok(Some(row)) => yield Ok(Application::from(application::Model { status: *status, ..row })),
                     Ok(None) => {}
                     Err(err) => yield Err(err.into()),
                 }

@@ -584,6 +584,180 @@ async fn joined_page_answers_as_the_loaders_do() {
     }
 }
 
+/// The object fields of the `columns_of` tables, with what each test asks
+/// of them; a new object field in a table must be added here.
+fn sub_selection(field: &str) -> &'static str {
+    match field {
+        "society" => "{ code }",
+        "responsibleInstitution" | "institution" => "{ id name }",
+        _ => "",
+    }
+}
+
+/// The fields of `type_name` (by introspection) that `columns_of` lists.
+async fn listed_fields(
+    counted: &Counted,
+    token: &str,
+    type_name: &str,
+    listed: fn(&str) -> bool,
+) -> Vec<String> {
+    let (data, _) = counted
+        .run(
+            Some(token),
+            "query($name: String!) { __type(name: $name) { fields { name } } }",
+            json!({ "name": type_name }),
+        )
+        .await;
+    let fields: Vec<String> = data["__type"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["name"].as_str().expect("name").to_owned())
+        .filter(|name| listed(name))
+        .collect();
+    assert!(fields.len() > 3, "{type_name}: {fields:?}");
+    fields
+}
+
+/// Read only what is asked (#16): a page whose nodes select only fields
+/// listed in the related types' `columns_of` reads only those columns, and
+/// each such field, asked alone, answers as the loaders do (`node(id:)`).
+/// A column missing from a table would show here as a blank value.
+#[tokio::test]
+async fn each_field_read_in_part_answers_as_the_loaders_do() {
+    use csc::graphql::{
+        applicant::Applicant, application::GeneralApplication, course::Course,
+        institution::Institution,
+    };
+    let counted = Counted::spawn().await;
+    seed(&counted.app).await;
+    let admin = counted.app.admin();
+
+    // (type, how a page's node reaches it, a column its page must not read
+    // unless that field asks for it, whether `columns_of` lists a field)
+    type Case = (&'static str, &'static str, &'static str, fn(&str) -> bool);
+    let types: [Case; 4] = [
+        ("Course", "course { # }", "c_curriculum", |f| {
+            Course::columns_of(f).is_some()
+        }),
+        ("Applicant", "applicant { # }", "p_email", |f| {
+            Applicant::columns_of(f).is_some()
+        }),
+        (
+            "GeneralApplication",
+            "generalApplication { # }",
+            "g_created_at",
+            |f| GeneralApplication::columns_of(f).is_some(),
+        ),
+        (
+            "Institution",
+            "generalApplication { institution { # } }",
+            "i_created_at",
+            |f| Institution::columns_of(f).is_some(),
+        ),
+    ];
+    for (type_name, path, unread, listed) in types {
+        for field in listed_fields(&counted, &admin, type_name, listed).await {
+            let selection = path.replace('#', &format!("{field} {}", sub_selection(&field)));
+            let page_query = format!(
+                "{{ applications(first: 8, filter: {{ field: INTERNAL_MEDICINE }}) {{
+                    nodes {{ id {selection} }}
+                }} }}"
+            );
+            let (page, statements) = counted.run(Some(&admin), &page_query, json!({})).await;
+            let page_sql = &statements[0];
+            let asked = unread.split_once('_').expect("prefix_column").1;
+            assert!(
+                !page_sql.contains(unread) || field_column_is(&field, asked),
+                "{type_name}.{field} reads only its columns: {page_sql}"
+            );
+            let nodes = page["applications"]["nodes"].as_array().expect("nodes");
+            assert_eq!(nodes.len(), 8, "{type_name}.{field}");
+            let node_query = format!(
+                "query($id: ID!) {{ node(id: $id) {{ ... on Application {{ id {selection} }} }} }}"
+            );
+            for node in nodes {
+                let (alone, _) = counted
+                    .run(Some(&admin), &node_query, json!({ "id": node["id"] }))
+                    .await;
+                assert_eq!(&alone["node"], node, "{type_name}.{field}");
+            }
+        }
+    }
+}
+
+/// Whether the GraphQL field `field` shows the column `column` (snake case).
+fn field_column_is(field: &str, column: &str) -> bool {
+    field
+        .chars()
+        .filter(|c| *c != '_')
+        .collect::<String>()
+        .to_lowercase()
+        == column.replace('_', "")
+}
+
+/// The review screen's page reads no personal data it does not show: no
+/// mail address or licence number leaves the database for it (APPI's data
+/// minimisation), and no column of a course but its title.
+#[tokio::test]
+async fn the_review_page_reads_no_unasked_personal_data() {
+    let counted = Counted::spawn().await;
+    seed(&counted.app).await;
+    let token = counted.app.society(FieldCode::InternalMedicine);
+    let query = "{ applications(first: 20, filter: { field: INTERNAL_MEDICINE }) { nodes {
+        id status submittedAt
+        course { id title }
+        applicant { id fullName university graduationYear }
+        generalApplication { programName status institution { name } }
+    } } }";
+    let (data, statements) = counted.run(Some(&token), query, json!({})).await;
+    assert_eq!(len(&data["applications"]["nodes"]), 20);
+    let page = &statements[0];
+    for unasked in [
+        "p_email",
+        "p_medical_license_number",
+        "p_full_name_kana",
+        "c_curriculum",
+        "c_director",
+    ] {
+        assert!(!page.contains(unasked), "{unasked} read: {page}");
+    }
+    assert!(page.contains("p_full_name"), "{page}");
+}
+
+/// A field that no `columns_of` table lists reads its object's whole row,
+/// which goes to the loaders: the page still answers as they do.
+#[tokio::test]
+async fn an_unlisted_field_reads_whole_rows() {
+    let counted = Counted::spawn().await;
+    seed(&counted.app).await;
+    let admin = counted.app.admin();
+    let fields = "fragment A on Application {
+        id
+        course { title researchHost { name kind } statusGuarantee { socialInsurance } }
+        applicant { fullName eligibility(year: 2027) { eligible } }
+        generalApplication { programName institution { name certifiedFields } }
+    }";
+    let page_query = format!(
+        "{{ applications(first: 12, filter: {{ field: INTERNAL_MEDICINE }}) {{
+            nodes {{ ...A }}
+        }} }} {fields}"
+    );
+    let (page, statements) = counted.run(Some(&admin), &page_query, json!({})).await;
+    assert!(statements[0].contains("c_curriculum"), "{}", statements[0]);
+    assert!(statements[0].contains("p_email"), "{}", statements[0]);
+    assert!(statements[0].contains("i_created_at"), "{}", statements[0]);
+    let node_query = format!("query($id: ID!) {{ node(id: $id) {{ ...A }} }} {fields}");
+    let nodes = page["applications"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 12);
+    for node in nodes {
+        let (alone, _) = counted
+            .run(Some(&admin), &node_query, json!({ "id": node["id"] }))
+            .await;
+        assert_eq!(&alone["node"], node);
+    }
+}
+
 #[tokio::test]
 async fn cycle_statistics_are_aggregates() {
     let counted = Counted::spawn().await;
