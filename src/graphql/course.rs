@@ -3,11 +3,12 @@
 use super::application::{Application, ApplicationConnection};
 use super::context::{db, loaders, viewer};
 use super::institution::{Institution, institution_by_id};
+use super::joined::{Join, NodeSelection, blank, fetch_page_in_part};
 use super::loaders::{
     ApplicationCountsOf, CourseApplicationCount, CourseApplications, CourseId, PartnersOf,
     TraineesOfCourse,
 };
-use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
+use super::pagination::{PageArgs, TotalCount, connection};
 use super::scalars::DateTime;
 use super::society::{Society, society_of};
 use super::trainee::Trainee;
@@ -46,6 +47,14 @@ impl Course {
             "curriculum" => &[C::Curriculum],
             "submittedAt" => &[C::SubmittedAt],
             "publishedAt" => &[C::PublishedAt],
+            "clinicalSites" => &[C::ResponsibleInstitutionId],
+            "researchHost" => &[
+                C::ResearchHostKind,
+                C::ResearchHostName,
+                C::ResearchHostInstitutionId,
+                C::ResearchHostPaperCount,
+                C::ResearchHostPaperRecord,
+            ],
             _ => return None,
         })
     }
@@ -103,7 +112,23 @@ pub async fn list_courses(
     let select = course::Entity::find()
         .filter(visibility::courses(viewer(ctx)))
         .filter(filter);
-    let page = fetch_page(db(ctx), select.clone(), course::Column::Id, args).await?;
+    // Only the columns the nodes' fields read (`graphql::joined`): a course
+    // list does not carry every curriculum it does not show.
+    let plan = Join::plan(
+        true,
+        course::Column::Id,
+        NodeSelection::of(ctx).under(&[]),
+        Course::columns_of,
+    );
+    let page = fetch_page_in_part(
+        db(ctx),
+        select.clone(),
+        course::Column::Id,
+        args,
+        &plan,
+        blank::course,
+    )
+    .await?;
     Ok(CourseConnection::new(page, TotalCount::of(db(ctx), select)))
 }
 

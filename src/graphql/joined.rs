@@ -16,13 +16,14 @@
 //! (b)), decoding whole rows was a fifth of the service's CPU. A doctor's mail address and licence
 //! number stay in the database unless asked for.
 
+use super::pagination::{Keyed, Page, PageArgs, fetch_page, page_select};
 use async_graphql::Context;
 use async_graphql::context::SelectionField;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, ArrayType, Expr, JoinType, SelectStatement};
 use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, ModelTrait,
-    QueryResult, RelationDef, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, ModelTrait, QueryResult, QueryTrait, RelationDef, Select, Value,
 };
 
 /// Joins `E` into `query` along `relation` (to `E`) and selects `columns`
@@ -119,6 +120,43 @@ impl<E: EntityTrait> Join<E> {
             Self::Skip | Self::Whole => Ok(None),
         }
     }
+}
+
+/// One page of `select` (`pagination::page_select`), reading only the
+/// columns of `plan` when it is `Part` (the nodes' fields, `blank` for the
+/// rest), else whole rows. For the page's own nodes, which no loader
+/// caches.
+pub async fn fetch_page_in_part<E>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    key: E::Column,
+    args: PageArgs,
+    plan: &Join<E>,
+    blank: fn() -> E::Model,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: Keyed,
+{
+    let Join::Part(columns) = plan else {
+        return fetch_page(db, select, key, args).await;
+    };
+    let mut query = page_select(select, key, args).into_query();
+    query.clear_selects();
+    for &column in columns {
+        query.expr_as(
+            column.select_as(Expr::col((E::default(), column))),
+            Alias::new(column.as_str()),
+        );
+    }
+    let rows = db.query_all(&query).await?;
+    let names = rows.first().map(|r| r.column_names()).unwrap_or_default();
+    let read = PartialRead::<E>::locate("", columns, &names)?;
+    let models = rows
+        .iter()
+        .map(|row| read.read(row, blank()))
+        .collect::<Result<_, _>>()?;
+    Ok(Page::cut(models, args))
 }
 
 /// Columns to read in part, each with its position in the page's rows,

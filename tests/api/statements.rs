@@ -590,6 +590,8 @@ fn sub_selection(field: &str) -> &'static str {
     match field {
         "society" => "{ code }",
         "responsibleInstitution" | "institution" => "{ id name }",
+        "clinicalSites" => "{ role institution { id name } }",
+        "researchHost" => "{ kind name paperCountFiveYears paperRecord institution { id name } }",
         _ => "",
     }
 }
@@ -682,6 +684,43 @@ async fn each_field_read_in_part_answers_as_the_loaders_do() {
                     .await;
                 assert_eq!(&alone["node"], node, "{type_name}.{field}");
             }
+        }
+    }
+}
+
+/// The same for a page of courses (#16 point 2): each field listed in
+/// `Course::columns_of`, asked alone, answers as `node(id:)` does, and the
+/// page reads no curriculum it does not show.
+#[tokio::test]
+async fn a_course_page_reads_only_the_fields_asked() {
+    use csc::graphql::course::Course;
+    let counted = Counted::spawn().await;
+    seed(&counted.app).await;
+    let admin = counted.app.admin();
+    let fields = listed_fields(&counted, &admin, "Course", |f| {
+        Course::columns_of(f).is_some()
+    })
+    .await;
+    for field in fields {
+        let selection = format!("{field} {}", sub_selection(&field));
+        let page_query =
+            format!("{{ courses(first: 8) {{ edges {{ node {{ id {selection} }} }} }} }}");
+        let (page, statements) = counted.run(Some(&admin), &page_query, json!({})).await;
+        let page_sql = &statements[0];
+        assert!(
+            !page_sql.contains("curriculum") || field == "curriculum",
+            "Course.{field} reads only its columns: {page_sql}"
+        );
+        let edges = page["courses"]["edges"].as_array().expect("edges");
+        assert!(edges.len() >= 2, "Course.{field}");
+        let node_query =
+            format!("query($id: ID!) {{ node(id: $id) {{ ... on Course {{ id {selection} }} }} }}");
+        for edge in edges {
+            let node = &edge["node"];
+            let (alone, _) = counted
+                .run(Some(&admin), &node_query, json!({ "id": node["id"] }))
+                .await;
+            assert_eq!(&alone["node"], node, "Course.{field}");
         }
     }
 }
