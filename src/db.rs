@@ -30,7 +30,7 @@ pub fn options(config: &DatabaseConfig) -> ConnectOptions {
     let url = &config.database_url;
     let mut options = ConnectOptions::new(url.clone());
     options
-        .max_connections(config.database_max_connections)
+        .max_connections(config.max_connections())
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)

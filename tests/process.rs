@@ -853,7 +853,7 @@ async fn session_uses_tls(db: &sea_orm::DatabaseConnection) -> bool {
 async fn connect_to(url: &str) -> Result<sea_orm::DatabaseConnection, sea_orm::DbErr> {
     csc::db::connect(&csc::config::DatabaseConfig {
         database_url: url.to_owned(),
-        database_max_connections: 2,
+        database_max_connections: Some(2),
     })
     .await
 }

@@ -41,7 +41,7 @@ async fn fresh(cleanup: &mut Cleanup) -> DatabaseConnection {
             admin.close().await.expect("close the setup connection");
             let config = DatabaseConfig {
                 database_url: url,
-                database_max_connections: 2,
+                database_max_connections: Some(2),
             };
             let mut options = csc::db::options(&config);
             options.set_schema_search_path(schema);
@@ -54,7 +54,7 @@ async fn fresh(cleanup: &mut Cleanup) -> DatabaseConnection {
             cleanup.0.push(file.clone());
             let config = DatabaseConfig {
                 database_url: format!("sqlite://{}?mode=rwc", file.display()),
-                database_max_connections: 2,
+                database_max_connections: Some(2),
             };
             csc::db::connect(&config)
                 .await

@@ -571,7 +571,7 @@ async fn fresh_database() -> (DatabaseConnection, Option<PathBuf>) {
             let file = std::env::temp_dir().join(format!("csc-test-{}.db", uuid::Uuid::new_v4()));
             let config = DatabaseConfig {
                 database_url: format!("sqlite://{}?mode=rwc", file.display()),
-                database_max_connections: 5,
+                database_max_connections: Some(5),
             };
             let db = csc::db::connect(&config)
                 .await
@@ -764,7 +764,7 @@ async fn postgres_schema(url: &str) -> DatabaseConnection {
     admin.close().await.expect("close the setup connection");
     let config = DatabaseConfig {
         database_url: url.to_owned(),
-        database_max_connections: 5,
+        database_max_connections: Some(5),
     };
     let mut options = csc::db::options(&config);
     options.set_schema_search_path(schema);

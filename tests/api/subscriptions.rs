@@ -253,7 +253,7 @@ async fn same_schema_via(app: &TestApp, url: &str, link: Option<&Link>) -> Datab
     let schema: String = row.try_get("", "s").unwrap();
     let config = DatabaseConfig {
         database_url: url.to_owned(),
-        database_max_connections: 5,
+        database_max_connections: Some(5),
     };
     let mut options = csc::db::options(&config);
     options.set_schema_search_path(schema);

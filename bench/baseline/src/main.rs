@@ -79,9 +79,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .or_else(|| std::env::var("DATABASE_URL").ok())
         .ok_or("--database-url or DATABASE_URL")?;
     let bind = arg("--bind").unwrap_or_else(|| "127.0.0.1:8090".into());
+    // The service's default pool size for this backend.
+    let default_max = csc::config::DatabaseConfig {
+        database_url: url.clone(),
+        database_max_connections: None,
+    }
+    .max_connections();
     let max: u32 = arg("--max-connections")
         .or_else(|| std::env::var("DATABASE_MAX_CONNECTIONS").ok())
-        .map_or(Ok(10), |s| s.parse())?;
+        .map_or(Ok(default_max), |s| s.parse())?;
     let secret = std::env::var("JWT_SECRET").map_err(|_| "JWT_SECRET")?;
     let issuer = std::env::var("JWT_ISSUER").unwrap_or_else(|_| "csc".into());
     let audience = std::env::var("JWT_AUDIENCE").unwrap_or_else(|_| "csc-api".into());

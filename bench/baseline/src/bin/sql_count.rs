@@ -124,7 +124,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let config = DatabaseConfig {
         database_url: url,
-        database_max_connections: 2,
+        database_max_connections: Some(2),
     };
     let mut options = csc::db::options(&config);
     options
