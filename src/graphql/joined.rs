@@ -13,8 +13,9 @@
 //! its node and never enters the shared cache, where another path of the
 //! same request might read a column it lacks. Any field not in the table
 //! reads the whole row, as before. Profiled on the review screen (bench
-//! (b)), decoding whole rows was a fifth of the service's CPU. A doctor's mail address and licence
-//! number stay in the database unless asked for.
+//! (b)), decoding whole rows was a fifth of the service's CPU; and a
+//! doctor's mail address and licence number now stay in the database
+//! unless asked for.
 
 use super::pagination::{Keyed, Page, PageArgs, fetch_page, page_select};
 use async_graphql::Context;
