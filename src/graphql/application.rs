@@ -162,7 +162,10 @@ async fn fetch_joined_page(
     let mut query = page_select(select, application::Column::Id, args).into_query();
     plan.join(&mut query);
     let rows = db(ctx).query_all(&query).await?;
-    let names = rows.first().map(|r| r.column_names()).unwrap_or_default();
+    let Some(first) = rows.first() else {
+        return Ok(Page::cut(Vec::new(), args));
+    };
+    let names = first.column_names();
     let course_read = plan.course.locate("c_", &names)?;
     let applicant_read = plan.applicant.locate("p_", &names)?;
     let general_read = plan.general.locate("g_", &names)?;

@@ -151,8 +151,10 @@ where
         );
     }
     let rows = db.query_all(&query).await?;
-    let names = rows.first().map(|r| r.column_names()).unwrap_or_default();
-    let read = PartialRead::<E>::locate("", columns, &names)?;
+    let Some(first) = rows.first() else {
+        return Ok(Page::cut(Vec::new(), args));
+    };
+    let read = PartialRead::<E>::locate("", columns, &first.column_names())?;
     let models = rows
         .iter()
         .map(|row| read.read(row, blank()))

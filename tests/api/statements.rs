@@ -764,6 +764,22 @@ async fn the_review_page_reads_no_unasked_personal_data() {
     assert!(page.contains("p_full_name"), "{page}");
 }
 
+/// A page with no rows, read in part, is an empty page (no column to
+/// locate is not an error).
+#[tokio::test]
+async fn an_empty_page_read_in_part_is_empty() {
+    let counted = Counted::spawn().await;
+    seed(&counted.app).await;
+    let admin = counted.app.admin();
+    let query = "{
+        applications(first: 5, filter: { year: 1999 }) { nodes { id course { title } } }
+        courses(first: 5, filter: { year: 1999 }) { nodes { id title } }
+    }";
+    let (data, _) = counted.run(Some(&admin), query, json!({})).await;
+    assert_eq!(len(&data["applications"]["nodes"]), 0);
+    assert_eq!(len(&data["courses"]["nodes"]), 0);
+}
+
 /// A field that no `columns_of` table lists reads its object's whole row,
 /// which goes to the loaders: the page still answers as they do.
 #[tokio::test]
