@@ -220,25 +220,21 @@ struct JoinPlan {
 impl JoinPlan {
     fn of(nodes: &NodeSelection<'_>) -> Self {
         let course = Join::plan(
-            nodes.has("course"),
             course::Column::Id,
             nodes.under(&["course"]),
             Course::columns_of,
         );
         let applicant = Join::plan(
-            nodes.has("applicant"),
             applicant::Column::Id,
             nodes.under(&["applicant"]),
             Applicant::columns_of,
         );
         let mut general = Join::plan(
-            nodes.has("generalApplication"),
             general_application::Column::Id,
             nodes.under(&["generalApplication"]),
             GeneralApplication::columns_of,
         );
         let mut institution = Join::plan(
-            nodes.has_under("generalApplication", "institution"),
             institution::Column::Id,
             nodes.under(&["generalApplication", "institution"]),
             Institution::columns_of,
@@ -284,10 +280,9 @@ fn partial_general(
     read: &PartialRead<general_application::Entity>,
     institution: Option<&PartialRead<institution::Entity>>,
 ) -> Result<Option<GeneralApplication>, DbErr> {
-    if row.try_get_by::<Option<i64>, _>("g_id")?.is_none() {
+    let Some(model) = read.read_optional(row, blank::general_application())? else {
         return Ok(None);
-    }
-    let model = read.read(row, blank::general_application())?;
+    };
     let institution = match institution {
         Some(read) => Some(read.read(row, blank::institution())?),
         None => None,

@@ -115,7 +115,6 @@ pub async fn list_courses(
     // Only the columns the nodes' fields read (`graphql::joined`): a course
     // list does not carry every curriculum it does not show.
     let plan = Join::plan(
-        true,
         course::Column::Id,
         NodeSelection::of(ctx).under(&[]),
         Course::columns_of,

@@ -38,14 +38,18 @@ pub fn join_prefixed<E: EntityTrait>(
     columns: Option<&[E::Column]>,
 ) {
     query.join(join, relation.to_tbl.clone(), relation);
-    let all: Vec<E::Column>;
-    let columns = match columns {
-        Some(columns) => columns,
-        None => {
-            all = E::Column::iter().collect();
-            &all
-        }
-    };
+    match columns {
+        Some(columns) => select_prefixed::<E>(query, prefix, columns),
+        None => select_prefixed::<E>(query, prefix, &E::Column::iter().collect::<Vec<_>>()),
+    }
+}
+
+/// Selects `columns` of `E` as `{prefix}{column}`.
+fn select_prefixed<E: EntityTrait>(
+    query: &mut SelectStatement,
+    prefix: &str,
+    columns: &[E::Column],
+) {
     for &column in columns {
         query.expr_as(
             column.select_as(Expr::col((E::default(), column))),
@@ -63,16 +67,16 @@ pub enum Join<E: EntityTrait> {
 }
 
 impl<E: EntityTrait> Join<E> {
-    /// `Skip` when no node selects the relation; `Part` when `needs` (a
-    /// field's name → the columns its resolver reads) lists every field
-    /// selected under it, read with the primary key `id`; `Whole` otherwise.
-    pub fn plan<'a>(
-        selected: bool,
+    /// `Skip` when no field is selected under the relation (an object field
+    /// always selects some); `Part` when `needs` (a field's name → the
+    /// columns its resolver reads) lists every one of them, read with the
+    /// primary key `id`; `Whole` otherwise.
+    pub fn plan(
         id: E::Column,
-        fields: impl IntoIterator<Item = SelectionField<'a>>,
+        fields: Vec<SelectionField<'_>>,
         needs: impl Fn(&str) -> Option<&'static [E::Column]>,
     ) -> Self {
-        if !selected {
+        if fields.is_empty() {
             return Self::Skip;
         }
         let mut columns = vec![id];
@@ -125,7 +129,7 @@ impl<E: EntityTrait> Join<E> {
 
 /// One page of `select` (`pagination::page_select`), reading only the
 /// columns of `plan` when it is `Part` (the nodes' fields, `blank` for the
-/// rest), else whole rows. For the page's own nodes, which no loader
+/// rest) or only `key` when it is `Skip`, else whole rows. For the page's own nodes, which no loader
 /// caches.
 pub async fn fetch_page_in_part<E>(
     db: &DatabaseConnection,
@@ -139,17 +143,15 @@ where
     E: EntityTrait,
     E::Model: Keyed,
 {
-    let Join::Part(columns) = plan else {
-        return fetch_page(db, select, key, args).await;
+    let columns = match plan {
+        Join::Part(columns) => columns.as_slice(),
+        // Nodes that select nothing still need their key, for the cursors.
+        Join::Skip => std::slice::from_ref(&key),
+        Join::Whole => return fetch_page(db, select, key, args).await,
     };
     let mut query = page_select(select, key, args).into_query();
     query.clear_selects();
-    for &column in columns {
-        query.expr_as(
-            column.select_as(Expr::col((E::default(), column))),
-            Alias::new(column.as_str()),
-        );
-    }
+    select_prefixed::<E>(&mut query, "", columns);
     let rows = db.query_all(&query).await?;
     let Some(first) = rows.first() else {
         return Ok(Page::cut(Vec::new(), args));
@@ -182,6 +184,19 @@ impl<E: EntityTrait> PartialRead<E> {
             })
             .collect::<Result<_, _>>()?;
         Ok(Self { columns })
+    }
+
+    /// [`Self::read`] for a LEFT JOINed entity: `None` when the row has no
+    /// match (its id, always the first column read, is NULL).
+    pub fn read_optional<M>(&self, row: &QueryResult, blank: M) -> Result<Option<M>, DbErr>
+    where
+        M: ModelTrait<Entity = E>,
+    {
+        let (_, id) = self.columns[0];
+        match row.try_get_by_index::<Option<i64>>(id)? {
+            Some(_) => self.read(row, blank).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// `blank` with these columns read from `row`: a partial model, for the
@@ -245,11 +260,6 @@ impl<'a> NodeSelection<'a> {
         Self { fields }
     }
 
-    /// Whether any node selects `name`.
-    pub fn has(&self, name: &str) -> bool {
-        self.fields.iter().any(|f| f.name() == name)
-    }
-
     /// What the nodes select under `path` (`["generalApplication",
     /// "institution"]`), over every field on that path (aliases included).
     pub fn under(&self, path: &[&str]) -> Vec<SelectionField<'a>> {
@@ -262,14 +272,6 @@ impl<'a> NodeSelection<'a> {
                 .collect();
         }
         level
-    }
-
-    /// Whether any node selects `name { child }`.
-    pub fn has_under(&self, name: &str, child: &str) -> bool {
-        self.fields
-            .iter()
-            .filter(|f| f.name() == name)
-            .any(|f| f.selection_set().any(|g| g.name() == child))
     }
 }
 

@@ -71,6 +71,17 @@ impl Counted {
         (data, statements)
     }
 
+    /// Asserts that each of `nodes`, read alone with `node_query` (`$id`,
+    /// through the loaders), answers the same.
+    async fn assert_nodes_read_alone(&self, token: &str, node_query: &str, nodes: &[&Value]) {
+        for &node in nodes {
+            let (alone, _) = self
+                .run(Some(token), node_query, json!({ "id": node["id"] }))
+                .await;
+            assert_eq!(&alone["node"], node, "{node_query}");
+        }
+    }
+
     /// The statements of `query` with `$first` = 10 and = 100, checked equal
     /// in number and at most `max`; returns the data of both.
     async fn constant_in_page_size(
@@ -635,30 +646,54 @@ async fn each_field_read_in_part_answers_as_the_loaders_do() {
     seed(&counted.app).await;
     let admin = counted.app.admin();
 
-    // (type, how a page's node reaches it, a column its page must not read
-    // unless that field asks for it, whether `columns_of` lists a field)
-    type Case = (&'static str, &'static str, &'static str, fn(&str) -> bool);
-    let types: [Case; 4] = [
-        ("Course", "course { # }", "c_curriculum", |f| {
-            Course::columns_of(f).is_some()
-        }),
-        ("Applicant", "applicant { # }", "p_email", |f| {
-            Applicant::columns_of(f).is_some()
-        }),
-        (
-            "GeneralApplication",
-            "generalApplication { # }",
-            "g_created_at",
-            |f| GeneralApplication::columns_of(f).is_some(),
-        ),
-        (
-            "Institution",
-            "generalApplication { institution { # } }",
-            "i_created_at",
-            |f| Institution::columns_of(f).is_some(),
-        ),
+    /// One type read in part under a page of applications.
+    struct Case {
+        type_name: &'static str,
+        /// How a page's node reaches it, `#` for the field.
+        path: &'static str,
+        /// A column its page must not read, unless the field is `read_by`.
+        unread: &'static str,
+        read_by: &'static str,
+        listed: fn(&str) -> bool,
+    }
+    let types = [
+        Case {
+            type_name: "Course",
+            path: "course { # }",
+            unread: "c_curriculum",
+            read_by: "curriculum",
+            listed: |f| Course::columns_of(f).is_some(),
+        },
+        Case {
+            type_name: "Applicant",
+            path: "applicant { # }",
+            unread: "p_email",
+            read_by: "email",
+            listed: |f| Applicant::columns_of(f).is_some(),
+        },
+        Case {
+            type_name: "GeneralApplication",
+            path: "generalApplication { # }",
+            unread: "g_created_at",
+            read_by: "",
+            listed: |f| GeneralApplication::columns_of(f).is_some(),
+        },
+        Case {
+            type_name: "Institution",
+            path: "generalApplication { institution { # } }",
+            unread: "i_created_at",
+            read_by: "",
+            listed: |f| Institution::columns_of(f).is_some(),
+        },
     ];
-    for (type_name, path, unread, listed) in types {
+    for Case {
+        type_name,
+        path,
+        unread,
+        read_by,
+        listed,
+    } in types
+    {
         for field in listed_fields(&counted, &admin, type_name, listed).await {
             let selection = path.replace('#', &format!("{field} {}", sub_selection(&field)));
             let page_query = format!(
@@ -668,9 +703,8 @@ async fn each_field_read_in_part_answers_as_the_loaders_do() {
             );
             let (page, statements) = counted.run(Some(&admin), &page_query, json!({})).await;
             let page_sql = &statements[0];
-            let asked = unread.split_once('_').expect("prefix_column").1;
             assert!(
-                !page_sql.contains(unread) || field_column_is(&field, asked),
+                !page_sql.contains(unread) || field == read_by,
                 "{type_name}.{field} reads only its columns: {page_sql}"
             );
             let nodes = page["applications"]["nodes"].as_array().expect("nodes");
@@ -678,12 +712,10 @@ async fn each_field_read_in_part_answers_as_the_loaders_do() {
             let node_query = format!(
                 "query($id: ID!) {{ node(id: $id) {{ ... on Application {{ id {selection} }} }} }}"
             );
-            for node in nodes {
-                let (alone, _) = counted
-                    .run(Some(&admin), &node_query, json!({ "id": node["id"] }))
-                    .await;
-                assert_eq!(&alone["node"], node, "{type_name}.{field}");
-            }
+            let nodes: Vec<&Value> = nodes.iter().collect();
+            counted
+                .assert_nodes_read_alone(&admin, &node_query, &nodes)
+                .await;
         }
     }
 }
@@ -715,24 +747,11 @@ async fn a_course_page_reads_only_the_fields_asked() {
         assert!(edges.len() >= 2, "Course.{field}");
         let node_query =
             format!("query($id: ID!) {{ node(id: $id) {{ ... on Course {{ id {selection} }} }} }}");
-        for edge in edges {
-            let node = &edge["node"];
-            let (alone, _) = counted
-                .run(Some(&admin), &node_query, json!({ "id": node["id"] }))
-                .await;
-            assert_eq!(&alone["node"], node, "Course.{field}");
-        }
+        let nodes: Vec<&Value> = edges.iter().map(|edge| &edge["node"]).collect();
+        counted
+            .assert_nodes_read_alone(&admin, &node_query, &nodes)
+            .await;
     }
-}
-
-/// Whether the GraphQL field `field` shows the column `column` (snake case).
-fn field_column_is(field: &str, column: &str) -> bool {
-    field
-        .chars()
-        .filter(|c| *c != '_')
-        .collect::<String>()
-        .to_lowercase()
-        == column.replace('_', "")
 }
 
 /// The review screen's page reads no personal data it does not show: no
@@ -805,12 +824,10 @@ async fn an_unlisted_field_reads_whole_rows() {
     let node_query = format!("query($id: ID!) {{ node(id: $id) {{ ...A }} }} {fields}");
     let nodes = page["applications"]["nodes"].as_array().expect("nodes");
     assert_eq!(nodes.len(), 12);
-    for node in nodes {
-        let (alone, _) = counted
-            .run(Some(&admin), &node_query, json!({ "id": node["id"] }))
-            .await;
-        assert_eq!(&alone["node"], node);
-    }
+    let nodes: Vec<&Value> = nodes.iter().collect();
+    counted
+        .assert_nodes_read_alone(&admin, &node_query, &nodes)
+        .await;
 }
 
 #[tokio::test]
