@@ -56,6 +56,9 @@ connection!(
     applicant::Model
 );
 
+/// Pages of it go through the executor (no one-pass writer, `graphql::direct`).
+impl super::direct::Direct for Applicant {}
+
 /// Why a doctor may not apply to the course (I.2(1)).
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
 pub enum IneligibilityReason {

@@ -50,6 +50,9 @@ connection!(
     Application
 );
 
+/// Pages of it go through the executor (no one-pass writer, `graphql::direct`).
+impl super::direct::Direct for Application {}
+
 /// The course, applicant and general application that a joined page read
 /// in part for this node alone (`graphql::joined`): never in the shared
 /// cache, as they lack the columns this node did not select. Absent

@@ -29,6 +29,9 @@ connection!(
     audit_event::Model
 );
 
+/// Pages of it go through the executor (no one-pass writer, `graphql::direct`).
+impl super::direct::Direct for AuditEvent {}
+
 /// One entry of the audit trail (the board only): a mutation that took
 /// effect or was refused, or a reading of a doctor's personal data by
 /// someone other than the doctor. Written in the same transaction as the

@@ -52,6 +52,9 @@ connection!(
     institution::Model
 );
 
+/// Pages of it go through the executor (no one-pass writer, `graphql::direct`).
+impl super::direct::Direct for Institution {}
+
 /// A hospital the board registered: a university hospital or a national
 /// centre may be a course's responsible institution (責任医療機関,
 /// I.2(2)①); a certified training facility of a field may be a partner site

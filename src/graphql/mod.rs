@@ -9,6 +9,7 @@ pub mod context;
 pub mod course;
 pub mod course_setup;
 pub mod cycle;
+pub mod direct;
 pub mod institution;
 pub mod joined;
 pub mod loaders;

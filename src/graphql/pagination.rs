@@ -313,8 +313,8 @@ macro_rules! connection {
                     .collect()
             }
             /// This page's objects in the list's order, without cursors.
-            async fn nodes(&self) -> &[$node] {
-                &self.nodes
+            async fn nodes(&self) -> $crate::graphql::direct::Nodes<'_, $node> {
+                $crate::graphql::direct::Nodes(&self.nodes)
             }
             /// Whether another page follows, and the cursor to ask for it.
             async fn page_info(&self) -> $crate::graphql::pagination::PageInfo {

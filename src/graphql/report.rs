@@ -40,6 +40,9 @@ connection!(
     annual_report::Model
 );
 
+/// Pages of it go through the executor (no one-pass writer, `graphql::direct`).
+impl super::direct::Direct for AnnualReport {}
+
 impl AnnualReport {
     async fn all_versions(&self, ctx: &Context<'_>) -> Result<&[annual_report_version::Model]> {
         let loaders = loaders(ctx)?;

@@ -43,6 +43,9 @@ impl From<trainee::Model> for Trainee {
 
 connection!(TraineeConnection, TraineeEdge, Trainee, trainee::Model);
 
+/// Pages of it go through the executor (no one-pass writer, `graphql::direct`).
+impl super::direct::Direct for Trainee {}
+
 /// The record through the request's loaders: the parts of every trainee
 /// on a page are read together, one statement per part.
 async fn load_batched(loaders: &Loaders, row: &trainee::Model) -> Result<TraineeRecord, DbErr> {

@@ -8,6 +8,7 @@ mod course_setup;
 mod demo;
 mod deployment;
 mod descriptions;
+mod direct;
 mod examples;
 mod field_order;
 mod graphiql;

@@ -109,6 +109,19 @@ impl Loaders {
         self.loader.load_one(key).await
     }
 
+    /// The values of many keys in one batch per type; a key without a
+    /// value is absent.
+    pub async fn many<K>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<HashMap<K, <Db as Loader<K>>::Value>, DbErr>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        Db: Loader<K, Error = DbErr>,
+    {
+        self.loader.load_many(keys).await
+    }
+
     /// The rows under one key, empty when there are none.
     pub async fn list<K, T>(&self, key: K) -> Result<Vec<T>, DbErr>
     where
