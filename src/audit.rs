@@ -152,6 +152,11 @@ pub async fn record_personal_reads(
         summary: Set(summary.clone()),
         ..Default::default()
     });
-    audit_event::Entity::insert_many(rows).exec(conn).await?;
+    // Without `RETURNING`: on SQLite the write lock is held until the
+    // statement's rows are read, and 32 readers of a review page queue on
+    // that one lock; the ids are not needed.
+    audit_event::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
