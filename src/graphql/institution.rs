@@ -184,9 +184,13 @@ pub async fn institution_by_id(ctx: &Context<'_>, id: i64) -> Result<Institution
         .one(InstitutionId(id))
         .await?
         .map(Institution)
-        .ok_or_else(|| {
-            AppError::Internal(format!("institution {id} is referenced but missing")).into()
-        })
+        .ok_or_else(|| missing_institution(id).into())
+}
+
+/// A course or application names an institution that is not there: a
+/// broken invariant (foreign keys prevent it).
+pub fn missing_institution(id: i64) -> AppError {
+    AppError::Internal(format!("institution {id} is referenced but missing"))
 }
 
 pub struct Sanction(pub sanction::Model);

@@ -119,7 +119,12 @@ pub fn society_of(ctx: &Context<'_>, society_id: i64) -> Result<Society> {
         .by_id(society_id)
         .cloned()
         .map(Society)
-        .ok_or_else(|| "society missing from the catalog".into())
+        .ok_or_else(missing_society)
+}
+
+/// A society id that the catalog, loaded at start, does not hold.
+pub fn missing_society() -> async_graphql::Error {
+    "society missing from the catalog".into()
 }
 
 pub struct Participation(pub participation::Model);

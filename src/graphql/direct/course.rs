@@ -4,15 +4,16 @@ use super::institution::{self, InstitutionFields};
 use super::society::{self, SocietyFields};
 use super::{Direct, Selected, TYPENAME, object};
 use crate::entity::{course, institution as institution_row};
-use crate::error::AppError;
 use crate::graphql::context::{loaders, societies};
 use crate::graphql::course::{Course, SiteRole};
+use crate::graphql::institution::missing_institution;
 use crate::graphql::loaders::{InstitutionId, PartnersOf};
 use crate::graphql::scalars::DateTime;
+use crate::graphql::society::missing_society;
 use crate::ids;
 use async_graphql::parser::types::SelectionSet;
 use async_graphql::resolver_utils::enum_value;
-use async_graphql::{ContextSelectionSet, Name, Pos, ScalarType, ServerError, ServerResult, Value};
+use async_graphql::{ContextSelectionSet, Name, Pos, ScalarType, ServerResult, Value};
 use std::collections::HashMap;
 
 enum CourseField {
@@ -168,8 +169,7 @@ impl Related {
     /// `institution_by_id`.
     fn institution(&self, id: i64, pos: Pos) -> ServerResult<&institution_row::Model> {
         self.institutions.get(&InstitutionId(id)).ok_or_else(|| {
-            let missing = AppError::Internal(format!("institution {id} is referenced but missing"));
-            async_graphql::Error::from(missing).into_server_error(pos)
+            async_graphql::Error::from(missing_institution(id)).into_server_error(pos)
         })
     }
 }
@@ -214,12 +214,7 @@ async fn write_page(
                     .map_or(Value::Null, |t| DateTime(t).to_value()),
                 F::Society(under) => match catalog.by_id(m.society_id) {
                     Some(s) => society::write(under, s)?,
-                    None => {
-                        return Err(ServerError::new(
-                            "society missing from the catalog",
-                            Some(pos),
-                        ));
-                    }
+                    None => return Err(missing_society().into_server_error(pos)),
                 },
                 F::ResponsibleInstitution(under) => institution::write(
                     under,
