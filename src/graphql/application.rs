@@ -5,9 +5,11 @@ use super::context::{db, loaders, societies, viewer};
 use super::course::{Course, visible_course};
 use super::cycle::{RecruitmentCycle, cycle_by_year};
 use super::institution::{Institution, institution_by_id};
-use super::joined::{Join, NodeSelection, PartialRead, blank, optional};
+use super::joined::{
+    Join, NodeSelection, PartialRead, blank, fetch_page_in_part, joined_page_statement, optional,
+};
 use super::loaders::{ApplicantId, ApplicationId, CourseId, GeneralApplicationOf, InstitutionId};
-use super::pagination::{Keyed, Page, PageArgs, TotalCount, connection, fetch_page, page_select};
+use super::pagination::{Keyed, Page, PageArgs, TotalCount, connection};
 use super::scalars::DateTime;
 use super::society::{Society, society_of};
 use super::visibility;
@@ -23,7 +25,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use sea_orm::sea_query::{JoinType, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QueryResult, QueryTrait, Select,
+    QueryResult, Select,
 };
 use std::sync::Arc;
 
@@ -34,6 +36,31 @@ pub struct Application(pub application::Model, Joined);
 impl From<application::Model> for Application {
     fn from(m: application::Model) -> Self {
         Self(m, Joined::default())
+    }
+}
+
+impl Application {
+    /// The columns each field of Application reads beside `id`, for its
+    /// pages (`graphql::joined`); a field not listed reads the whole row. A
+    /// resolver that starts reading another column must say so here.
+    /// `applicant` and `course` read their ids even where the page joined
+    /// them in part (two integers, and one rule for both paths).
+    pub fn columns_of(field: &str) -> Option<&'static [application::Column]> {
+        use application::Column as C;
+        Some(match field {
+            "id" | "generalApplication" => &[],
+            "applicant" => &[C::ApplicantId],
+            "cycle" => &[C::Year],
+            "course" => &[C::CourseId],
+            "status" => &[C::Status],
+            "submittedAt" => &[C::SubmittedAt],
+            "decidedAt" => &[C::DecidedAt],
+            "outcome" => &[C::Outcome],
+            "proposedDecision" => &[C::ProposedDecision],
+            "proposedAt" => &[C::ProposedAt],
+            "decisionBasis" => &[C::DecisionBasis],
+            _ => return None,
+        })
     }
 }
 
@@ -158,17 +185,31 @@ async fn fetch_joined_page(
 ) -> Result<Page<Application>> {
     let loaders = loaders(ctx)?;
     let plan = JoinPlan::of(&NodeSelection::of(ctx));
+    let key = application::Column::Id;
     if !loaders.caches() || !plan.any() {
-        let page = fetch_page(db(ctx), select, application::Column::Id, args).await?;
+        let page = fetch_page_in_part(
+            db(ctx),
+            select,
+            key,
+            args,
+            &plan.application,
+            blank::application,
+        )
+        .await?;
         return Ok(page.map(Application::from));
     }
-    let mut query = page_select(select, application::Column::Id, args).into_query();
+    let mut query = joined_page_statement(db(ctx).get_database_backend(), select, key, args);
+    plan.application.select_own(&mut query, key);
     plan.join(&mut query);
     let rows = db(ctx).query_all(&query).await?;
     let Some(first) = rows.first() else {
         return Ok(Page::cut(Vec::new(), args));
     };
     let names = first.column_names();
+    let application_read = match plan.application {
+        Join::Whole => None,
+        _ => Some(plan.application.locate_own("", key, &names)?),
+    };
     let course_read = plan.course.locate("c_", &names)?;
     let applicant_read = plan.applicant.locate("p_", &names)?;
     let general_read = plan.general.locate("g_", &names)?;
@@ -178,7 +219,10 @@ async fn fetch_joined_page(
     let (mut courses, mut applicants, mut generals, mut institutions) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for row in &rows {
-        let application = application::Model::from_query_result(row, "")?;
+        let application = match &application_read {
+            Some(read) => read.read(row, blank::application())?,
+            None => application::Model::from_query_result(row, "")?,
+        };
         let mut parts = Parts::default();
         if let Some(read) = &course_read {
             parts.course = Some(read.read(row, blank::course())?);
@@ -212,8 +256,10 @@ async fn fetch_joined_page(
     Ok(Page::cut(applications, args))
 }
 
-/// What a page of applications joins in, from what its nodes select.
+/// What a page of applications reads of its own rows and joins in, from
+/// what its nodes select.
 struct JoinPlan {
+    application: Join<application::Entity>,
     course: Join<course::Entity>,
     applicant: Join<applicant::Entity>,
     general: Join<general_application::Entity>,
@@ -222,6 +268,11 @@ struct JoinPlan {
 
 impl JoinPlan {
     fn of(nodes: &NodeSelection<'_>) -> Self {
+        let application = Join::plan(
+            application::Column::Id,
+            nodes.under(&[]),
+            Application::columns_of,
+        );
         let course = Join::plan(
             course::Column::Id,
             nodes.under(&["course"]),
@@ -253,6 +304,7 @@ impl JoinPlan {
             }
         }
         Self {
+            application,
             course,
             applicant,
             general,

@@ -21,10 +21,13 @@ use super::pagination::{Keyed, Page, PageArgs, fetch_page, page_select};
 use async_graphql::Context;
 use async_graphql::context::SelectionField;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, ArrayType, Expr, JoinType, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, ArrayType, Expr, ExprTrait, JoinType, Order, Query, SelectStatement,
+};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, ModelTrait, QueryResult, QueryTrait, RelationDef, Select, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, IdenStatic, Iterable, ModelTrait, QueryResult, QueryTrait, RelationDef,
+    Select, Value,
 };
 
 /// Joins `E` into `query` along `relation` (to `E`) and selects `columns`
@@ -118,6 +121,34 @@ impl<E: EntityTrait> Join<E> {
         }
     }
 
+    /// For the page's own rows (not joined ones): in place of what `query`
+    /// selects, the columns of `Part`, only `key` for `Skip` (nodes that
+    /// select nothing still need it, for the cursors), or every column for
+    /// `Whole`.
+    pub fn select_own(&self, query: &mut SelectStatement, key: E::Column) {
+        query.clear_selects();
+        match self {
+            Self::Part(columns) => select_prefixed::<E>(query, "", columns),
+            Self::Skip => select_prefixed::<E>(query, "", &[key]),
+            Self::Whole => select_prefixed::<E>(query, "", &E::Column::iter().collect::<Vec<_>>()),
+        }
+    }
+
+    /// Where the columns [`Self::select_own`] selected are in rows named
+    /// `names`; for `Whole`, use `FromQueryResult` instead.
+    pub fn locate_own(
+        &self,
+        prefix: &str,
+        key: E::Column,
+        names: &[String],
+    ) -> Result<PartialRead<E>, DbErr> {
+        match self {
+            Self::Part(columns) => PartialRead::locate(prefix, columns, names),
+            Self::Skip => PartialRead::locate(prefix, &[key], names),
+            Self::Whole => Err(DbErr::Custom("whole rows are not read in part".into())),
+        }
+    }
+
     /// For `Part`, where its columns are in rows named `names`.
     pub fn locate(&self, prefix: &str, names: &[String]) -> Result<Option<PartialRead<E>>, DbErr> {
         match self {
@@ -125,6 +156,38 @@ impl<E: EntityTrait> Join<E> {
             Self::Skip | Self::Whole => Ok(None),
         }
     }
+}
+
+/// The statement of a page that joins related rows in, selecting nothing
+/// yet: the caller adds its own columns (`Join::select_own`) and the joined
+/// ones (`Join::join`).
+///
+/// On SQLite the page's keys are chosen first, in a subquery of keys alone
+/// (`select`'s conditions, order and limit), and its rows then read by key,
+/// so that the joins run for the page's rows only. Written flat, SQLite
+/// took the course index for the visibility condition, joined every
+/// matching row (600 for a society's review screen at national scale) and
+/// sorted them, wide, before the limit: 2.8 ms against 0.6 ms by keys.
+/// PostgreSQL keeps the flat statement: it walks the index of the page's
+/// order and stops at the limit (1.7 ms), whereas by keys it hashes the
+/// whole table against them (4.1 ms).
+pub fn joined_page_statement<E: EntityTrait>(
+    backend: DbBackend,
+    select: Select<E>,
+    key: E::Column,
+    args: PageArgs,
+) -> SelectStatement {
+    let mut page = page_select(select, key, args).into_query();
+    if backend != DbBackend::Sqlite {
+        return page;
+    }
+    page.clear_selects();
+    page.column((E::default(), key));
+    Query::select()
+        .from(E::default())
+        .and_where(Expr::col((E::default(), key)).in_subquery(page))
+        .order_by((E::default(), key), Order::Asc)
+        .to_owned()
 }
 
 /// One page of `select` (`pagination::page_select`), reading only the
@@ -143,20 +206,16 @@ where
     E: EntityTrait,
     E::Model: Keyed,
 {
-    let columns = match plan {
-        Join::Part(columns) => columns.as_slice(),
-        // Nodes that select nothing still need their key, for the cursors.
-        Join::Skip => std::slice::from_ref(&key),
-        Join::Whole => return fetch_page(db, select, key, args).await,
-    };
+    if matches!(plan, Join::Whole) {
+        return fetch_page(db, select, key, args).await;
+    }
     let mut query = page_select(select, key, args).into_query();
-    query.clear_selects();
-    select_prefixed::<E>(&mut query, "", columns);
+    plan.select_own(&mut query, key);
     let rows = db.query_all(&query).await?;
     let Some(first) = rows.first() else {
         return Ok(Page::cut(Vec::new(), args));
     };
-    let read = PartialRead::<E>::locate("", columns, &first.column_names())?;
+    let read = plan.locate_own("", key, &first.column_names())?;
     let models = rows
         .iter()
         .map(|row| read.read(row, blank()))
@@ -280,10 +339,28 @@ impl<'a> NodeSelection<'a> {
 /// columns (the `columns_of` tables).
 pub mod blank {
     use crate::entity::enums::{
-        CourseStatus, GeneralApplicationStatus, InstitutionKind, ResearchHostKind,
+        ApplicationOutcome, ApplicationStatus, CourseStatus, GeneralApplicationStatus,
+        InstitutionKind, ResearchHostKind,
     };
-    use crate::entity::{applicant, course, general_application, institution};
+    use crate::entity::{applicant, application, course, general_application, institution};
     use chrono::{DateTime, NaiveDate};
+
+    pub fn application() -> application::Model {
+        application::Model {
+            id: 0,
+            applicant_id: 0,
+            course_id: 0,
+            year: 0,
+            status: ApplicationStatus::Submitted,
+            outcome: ApplicationOutcome::Undecided,
+            submitted_at: DateTime::UNIX_EPOCH,
+            decided_at: None,
+            withdrawn_at: None,
+            proposed_decision: None,
+            proposed_at: None,
+            decision_basis: None,
+        }
+    }
 
     pub fn course() -> course::Model {
         course::Model {

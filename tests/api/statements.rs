@@ -595,11 +595,82 @@ async fn joined_page_answers_as_the_loaders_do() {
     }
 }
 
+/// A joined page's rows are chosen before the joins (on SQLite, by keys
+/// in a subquery: `joined::joined_page_statement`): walked by cursor, the
+/// joined pages give the society's applications in id order, each once,
+/// as unjoined pages of 100 do.
+#[tokio::test]
+async fn joined_pages_follow_the_cursors() {
+    let counted = Counted::spawn().await;
+    seed(&counted.app).await;
+    let token = counted.app.society(FieldCode::InternalMedicine);
+    let (plain, plain_pages) = walk_applications(&counted, &token, 100, "id").await;
+    assert_eq!(plain.len(), FIELD_APPLICATIONS);
+    assert_eq!(plain_pages, 2);
+    let (joined, joined_pages) = walk_applications(
+        &counted,
+        &token,
+        7,
+        "id course { title } applicant { fullName }",
+    )
+    .await;
+    assert_eq!(joined_pages, FIELD_APPLICATIONS.div_ceil(7));
+    assert_eq!(joined, plain);
+}
+
+/// The ids of every application `token` sees, walked by cursor `first` at
+/// a time with `selection` for the nodes, and the number of pages.
+async fn walk_applications(
+    counted: &Counted,
+    token: &str,
+    first: usize,
+    selection: &str,
+) -> (Vec<Value>, usize) {
+    let page_query = format!(
+        "query($after: String) {{
+            applications(first: {first}, after: $after) {{
+                nodes {{ {selection} }}
+                pageInfo {{ hasNextPage endCursor }}
+            }}
+        }}"
+    );
+    let (mut ids, mut after, mut pages) = (Vec::new(), Value::Null, 0);
+    loop {
+        let (page, statements) = counted
+            .run(Some(token), &page_query, json!({ "after": after }))
+            .await;
+        let joined = selection.contains("course");
+        assert_eq!(
+            statements[0].contains("c_title"),
+            joined,
+            "{}",
+            statements[0]
+        );
+        let connection = &page["applications"];
+        let nodes = connection["nodes"].as_array().expect("nodes");
+        if joined {
+            assert!(nodes.iter().all(|n| n["course"]["title"].is_string()));
+        }
+        ids.extend(nodes.iter().map(|node| node["id"].clone()));
+        pages += 1;
+        if connection["pageInfo"]["hasNextPage"] != json!(true) {
+            return (ids, pages);
+        }
+        assert_eq!(nodes.len(), first);
+        assert!(pages < 100, "the cursor does not move: {after}");
+        after = connection["pageInfo"]["endCursor"].clone();
+    }
+}
+
 /// The object fields of the `columns_of` tables, with what each test asks
 /// of them; a new object field in a table must be added here.
 fn sub_selection(field: &str) -> &'static str {
     match field {
         "society" => "{ code }",
+        "course" => "{ id title }",
+        "applicant" => "{ id fullName }",
+        "generalApplication" => "{ id programName }",
+        "cycle" => "{ year phase }",
         "responsibleInstitution" | "institution" => "{ id name }",
         "clinicalSites" => "{ role institution { id name } }",
         "researchHost" => "{ kind name paperCountFiveYears paperRecord institution { id name } }",
@@ -639,11 +710,14 @@ async fn listed_fields(
 #[tokio::test]
 async fn each_field_read_in_part_answers_as_the_loaders_do() {
     use csc::graphql::{
-        applicant::Applicant, application::GeneralApplication, course::Course,
+        applicant::Applicant,
+        application::{Application, GeneralApplication},
+        course::Course,
         institution::Institution,
     };
     let counted = Counted::spawn().await;
     seed(&counted.app).await;
+    decide_some_applications(&counted.app).await;
     let admin = counted.app.admin();
 
     /// One type read in part under a page of applications.
@@ -657,6 +731,13 @@ async fn each_field_read_in_part_answers_as_the_loaders_do() {
         listed: fn(&str) -> bool,
     }
     let types = [
+        Case {
+            type_name: "Application",
+            path: "#",
+            unread: "withdrawn_at",
+            read_by: "",
+            listed: |f| Application::columns_of(f).is_some(),
+        },
         Case {
             type_name: "Course",
             path: "course { # }",
@@ -718,6 +799,35 @@ async fn each_field_read_in_part_answers_as_the_loaders_do() {
                 .await;
         }
     }
+}
+
+/// Gives every decision column a value on some of the first applications
+/// of the field, so that a column left blank by a partial read shows.
+async fn decide_some_applications(app: &TestApp) {
+    use csc::entity::enums::{Decision, DecisionBasis};
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    let at = Utc.with_ymd_and_hms(2026, 10, 20, 3, 0, 0).unwrap();
+    let ids = all_ids::<application::Entity>(app, application::Column::Id).await;
+    let decided = [ids[1], ids[3], ids[5]];
+    application::Entity::update_many()
+        .col_expr(application::Column::DecidedAt, Expr::value(at))
+        .col_expr(
+            application::Column::ProposedDecision,
+            Expr::value(Decision::Adopt),
+        )
+        .col_expr(application::Column::ProposedAt, Expr::value(at))
+        .col_expr(
+            application::Column::DecisionBasis,
+            Expr::value(DecisionBasis::SocietyProposal),
+        )
+        .col_expr(
+            application::Column::Outcome,
+            Expr::value(ApplicationOutcome::RegularProgram),
+        )
+        .filter(application::Column::Id.is_in(decided))
+        .exec(&app.db)
+        .await
+        .unwrap();
 }
 
 /// The same for a page of courses (#16 point 2): each field listed in
