@@ -448,14 +448,32 @@ async fn field_applications(
         .map(|(id, _)| *id)
         .ok_or(Failure::Unauthenticated)?;
 
-    let sql = "SELECT a.id, a.status, a.submitted_at, c.id, c.title, p.id, p.full_name, p.university, \
-               p.graduation_year, g.program_name, g.status, gi.name \
-               FROM applications a \
-               JOIN courses c ON c.id = a.course_id \
-               JOIN applicants p ON p.id = a.applicant_id \
-               LEFT JOIN general_applications g ON g.application_id = a.id \
-               LEFT JOIN institutions gi ON gi.id = g.institution_id \
-               WHERE c.society_id = $1 AND a.year = $2 ORDER BY a.id LIMIT $3";
+    // The page's rows as the service chooses them: on SQLite its ids first,
+    // so that the joins run for those rows only (joined flat, SQLite joins
+    // and sorts every application of the field's cycle before the limit);
+    // on PostgreSQL flat, which it stops at the limit.
+    macro_rules! page_sql {
+        ($page:literal) => {
+            concat!(
+                "SELECT a.id, a.status, a.submitted_at, c.id, c.title, p.id, p.full_name, \
+                 p.university, p.graduation_year, g.program_name, g.status, gi.name \
+                 FROM applications a \
+                 JOIN courses c ON c.id = a.course_id \
+                 JOIN applicants p ON p.id = a.applicant_id \
+                 LEFT JOIN general_applications g ON g.application_id = a.id \
+                 LEFT JOIN institutions gi ON gi.id = g.institution_id ",
+                $page
+            )
+        };
+    }
+    let sql = match app.pool {
+        Pool::Sqlite(_) => page_sql!(
+            "WHERE a.id IN (SELECT k.id FROM applications k \
+             JOIN courses kc ON kc.id = k.course_id \
+             WHERE kc.society_id = $1 AND k.year = $2 ORDER BY k.id LIMIT $3) ORDER BY a.id"
+        ),
+        Pool::Pg(_) => page_sql!("WHERE c.society_id = $1 AND a.year = $2 ORDER BY a.id LIMIT $3"),
+    };
     let rows: Vec<ApplicationRow> = on_pool!(&app.pool, p => {
         sqlx::query(sql)
             .bind(society_id)
