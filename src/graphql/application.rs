@@ -7,6 +7,7 @@ use super::cycle::{RecruitmentCycle, cycle_by_year};
 use super::institution::{Institution, institution_by_id};
 use super::joined::{
     Join, NodeSelection, PartialRead, blank, fetch_page_in_part, joined_page_statement, optional,
+    read_own,
 };
 use super::loaders::{ApplicantId, ApplicationId, CourseId, GeneralApplicationOf, InstitutionId};
 use super::pagination::{Keyed, Page, PageArgs, TotalCount, connection};
@@ -206,10 +207,7 @@ async fn fetch_joined_page(
         return Ok(Page::cut(Vec::new(), args));
     };
     let names = first.column_names();
-    let application_read = match plan.application {
-        Join::Whole => None,
-        _ => Some(plan.application.locate_own("", key, &names)?),
-    };
+    let application_read = plan.application.locate_own(key, &names)?;
     let course_read = plan.course.locate("c_", &names)?;
     let applicant_read = plan.applicant.locate("p_", &names)?;
     let general_read = plan.general.locate("g_", &names)?;
@@ -219,10 +217,7 @@ async fn fetch_joined_page(
     let (mut courses, mut applicants, mut generals, mut institutions) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for row in &rows {
-        let application = match &application_read {
-            Some(read) => read.read(row, blank::application())?,
-            None => application::Model::from_query_result(row, "")?,
-        };
+        let application = read_own(application_read.as_ref(), row, blank::application)?;
         let mut parts = Parts::default();
         if let Some(read) = &course_read {
             parts.course = Some(read.read(row, blank::course())?);

@@ -17,7 +17,7 @@
 //! doctor's mail address and licence number now stay in the database
 //! unless asked for.
 
-use super::pagination::{Keyed, Page, PageArgs, fetch_page, page_select};
+use super::pagination::{Keyed, Page, PageArgs, page_select};
 use async_graphql::Context;
 use async_graphql::context::SelectionField;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -135,17 +135,16 @@ impl<E: EntityTrait> Join<E> {
     }
 
     /// Where the columns [`Self::select_own`] selected are in rows named
-    /// `names`; for `Whole`, use `FromQueryResult` instead.
+    /// `names`; `None` for `Whole`, read with `FromQueryResult` instead.
     pub fn locate_own(
         &self,
-        prefix: &str,
         key: E::Column,
         names: &[String],
-    ) -> Result<PartialRead<E>, DbErr> {
+    ) -> Result<Option<PartialRead<E>>, DbErr> {
         match self {
-            Self::Part(columns) => PartialRead::locate(prefix, columns, names),
-            Self::Skip => PartialRead::locate(prefix, &[key], names),
-            Self::Whole => Err(DbErr::Custom("whole rows are not read in part".into())),
+            Self::Part(columns) => PartialRead::locate("", columns, names).map(Some),
+            Self::Skip => PartialRead::locate("", &[key], names).map(Some),
+            Self::Whole => Ok(None),
         }
     }
 
@@ -192,8 +191,8 @@ pub fn joined_page_statement<E: EntityTrait>(
 
 /// One page of `select` (`pagination::page_select`), reading only the
 /// columns of `plan` when it is `Part` (the nodes' fields, `blank` for the
-/// rest) or only `key` when it is `Skip`, else whole rows. For the page's own nodes, which no loader
-/// caches.
+/// rest) or only `key` when it is `Skip`, else whole rows. For the page's
+/// own nodes, which no loader caches.
 pub async fn fetch_page_in_part<E>(
     db: &DatabaseConnection,
     select: Select<E>,
@@ -206,21 +205,31 @@ where
     E: EntityTrait,
     E::Model: Keyed,
 {
-    if matches!(plan, Join::Whole) {
-        return fetch_page(db, select, key, args).await;
-    }
     let mut query = page_select(select, key, args).into_query();
     plan.select_own(&mut query, key);
     let rows = db.query_all(&query).await?;
     let Some(first) = rows.first() else {
         return Ok(Page::cut(Vec::new(), args));
     };
-    let read = plan.locate_own("", key, &first.column_names())?;
+    let read = plan.locate_own(key, &first.column_names())?;
     let models = rows
         .iter()
-        .map(|row| read.read(row, blank()))
+        .map(|row| read_own(read.as_ref(), row, blank))
         .collect::<Result<_, _>>()?;
     Ok(Page::cut(models, args))
+}
+
+/// A page's own row: in part where `read` located its columns
+/// (`Join::locate_own`), else whole.
+pub fn read_own<E: EntityTrait>(
+    read: Option<&PartialRead<E>>,
+    row: &QueryResult,
+    blank: fn() -> E::Model,
+) -> Result<E::Model, DbErr> {
+    match read {
+        Some(read) => read.read(row, blank()),
+        None => E::Model::from_query_result(row, ""),
+    }
 }
 
 /// Columns to read in part, each with its position in the page's rows,
