@@ -1,15 +1,17 @@
 //! Applications to courses in the early call, with the parallel general application (併願).
 
-use super::applicant::{Applicant, visible_applicant};
+use super::applicant::{Applicant, applicant_for_field, visible_applicant};
 use super::context::{db, loaders, societies, viewer};
-use super::course::{Course, visible_course};
+use super::course::{Course, course_for_field, visible_course};
 use super::cycle::{RecruitmentCycle, cycle_by_year};
-use super::institution::{Institution, institution_by_id};
+use super::institution::{Institution, institution_by_id, institution_for_field};
 use super::joined::{
-    Join, NodeSelection, PartialRead, blank, fetch_page_in_part, joined_page_statement, optional,
-    read_own,
+    Join, NodeSelection, PartialRead, Related, blank, fetch_page_in_part, joined_page_statement,
+    optional, read_own,
 };
-use super::loaders::{ApplicantId, ApplicationId, CourseId, GeneralApplicationOf, InstitutionId};
+use super::loaders::{
+    ApplicantId, ApplicationId, Columns, CourseId, GeneralApplicationOf, InPart, InstitutionId,
+};
 use super::pagination::{Keyed, Page, PageArgs, TotalCount, connection};
 use super::scalars::DateTime;
 use super::society::{Society, society_of};
@@ -83,9 +85,10 @@ impl super::direct::Direct for Application {}
 
 /// The course, applicant and general application that a joined page read
 /// in part for this node alone (`graphql::joined`): never in the shared
-/// cache, as they lack the columns this node did not select. Absent
-/// (`None`) where the page read nothing or whole rows, which went to the
-/// loaders.
+/// cache, as they lack the columns this node did not select. `None` for a
+/// node that did not come from a joined page; a relation absent from the
+/// parts of one that did was read whole (or not at all), and its whole row
+/// went to the loaders.
 #[derive(Clone, Default)]
 struct Joined(Option<Arc<Parts>>);
 
@@ -101,12 +104,17 @@ impl Joined {
     fn parts(&self) -> Option<&Parts> {
         self.0.as_deref()
     }
-}
 
-impl From<Parts> for Joined {
-    fn from(parts: Parts) -> Self {
-        let read = parts.course.is_some() || parts.applicant.is_some() || parts.general.is_some();
-        Self(read.then(|| Arc::new(parts)))
+    /// Where this node's `pick` relation is: carried in part, fed whole to
+    /// the loaders by its page, or to be read for the field.
+    fn related<'a, M>(&'a self, pick: impl Fn(&'a Parts) -> &'a Option<M>) -> Related<&'a M> {
+        match self.parts() {
+            Some(parts) => match pick(parts) {
+                Some(model) => Related::Carried(model),
+                None => Related::Fed,
+            },
+            None => Related::Ask,
+        }
     }
 }
 
@@ -214,6 +222,7 @@ async fn fetch_joined_page(
     let institution_read = plan.institution.locate("i_", &names)?;
 
     let mut applications = Vec::with_capacity(rows.len());
+    let whole = Joined(Some(Arc::default()));
     let (mut courses, mut applicants, mut generals, mut institutions) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for row in &rows {
@@ -242,7 +251,13 @@ async fn fetch_joined_page(
                 institutions.push((InstitutionId(model.id), model));
             }
         }
-        applications.push(Application(application, parts.into()));
+        let joined =
+            if parts.course.is_none() && parts.applicant.is_none() && parts.general.is_none() {
+                whole.clone()
+            } else {
+                Joined(Some(Arc::new(parts)))
+            };
+        applications.push(Application(application, joined));
     }
     loaders.feed(courses).await;
     loaders.feed(applicants).await;
@@ -334,8 +349,8 @@ fn partial_general(
         return Ok(None);
     };
     let institution = match institution {
-        Some(read) => Some(read.read(row, blank::institution())?),
-        None => None,
+        Some(read) => Related::Carried(read.read(row, blank::institution())?),
+        None => Related::Ask,
     };
     Ok(Some(GeneralApplication(model, institution)))
 }
@@ -366,12 +381,13 @@ impl Application {
     }
     /// The doctor who applied.
     async fn applicant(&self, ctx: &Context<'_>) -> Result<Applicant> {
-        if let Some(model) = self.1.parts().and_then(|p| p.applicant.as_ref()) {
-            return Ok(Applicant(model.clone()));
-        }
-        visible_applicant(ctx, self.0.applicant_id)
-            .await?
-            .ok_or_else(|| missing("applicant", self.0.id))
+        let id = self.0.applicant_id;
+        let row = match self.1.related(|p| &p.applicant) {
+            Related::Carried(model) => return Ok(Applicant(model.clone())),
+            Related::Fed => visible_applicant(ctx, id).await?,
+            Related::Ask => applicant_for_field(ctx, id).await?,
+        };
+        row.ok_or_else(|| missing("applicant", self.0.id))
     }
     /// The recruitment cycle of the course's intake year.
     async fn cycle(&self, ctx: &Context<'_>) -> Result<RecruitmentCycle> {
@@ -381,12 +397,13 @@ impl Application {
     }
     /// The course applied to.
     async fn course(&self, ctx: &Context<'_>) -> Result<Course> {
-        if let Some(model) = self.1.parts().and_then(|p| p.course.as_ref()) {
-            return Ok(Course(model.clone()));
-        }
-        visible_course(ctx, self.0.course_id)
-            .await?
-            .ok_or_else(|| missing("course", self.0.id))
+        let id = self.0.course_id;
+        let row = match self.1.related(|p| &p.course) {
+            Related::Carried(model) => return Ok(Course(model.clone())),
+            Related::Fed => visible_course(ctx, id).await?,
+            Related::Ask => course_for_field(ctx, id).await?,
+        };
+        row.ok_or_else(|| missing("course", self.0.id))
     }
     /// Where it stands: a decision shows only once the board made it (a
     /// society's proposal is in proposedDecision).
@@ -406,14 +423,27 @@ impl Application {
     /// The parallel application (併願) to a regular program, when the
     /// doctor gave one; null otherwise.
     async fn general_application(&self, ctx: &Context<'_>) -> Result<Option<GeneralApplication>> {
-        if let Some(general) = self.1.parts().and_then(|p| p.general.as_ref()) {
-            return Ok(general.clone());
+        let key = GeneralApplicationOf(self.0.id);
+        match self.1.related(|p| &p.general) {
+            Related::Carried(general) => Ok(general.clone()),
+            // Its institution was fed whole with it (`JoinPlan::of`).
+            Related::Fed => {
+                let row = loaders(ctx)?.one(key).await?.flatten();
+                Ok(row.map(|m| GeneralApplication(m, Related::Fed)))
+            }
+            Related::Ask => {
+                let columns = Columns::asked::<general_application::Entity>(
+                    general_application::Column::Id,
+                    ctx.field(),
+                    GeneralApplication::columns_of,
+                );
+                let row = match columns {
+                    Some(columns) => loaders(ctx)?.one(InPart { key, columns }).await?,
+                    None => loaders(ctx)?.one(key).await?.flatten(),
+                };
+                Ok(row.map(|m| GeneralApplication(m, Related::Ask)))
+            }
         }
-        let row = loaders(ctx)?
-            .one(GeneralApplicationOf(self.0.id))
-            .await?
-            .flatten();
-        Ok(row.map(|m| GeneralApplication(m, None)))
     }
     /// Where the doctor trains after the selection (II.2(3)); UNDECIDED
     /// until finalizeSelection. The same on each of the doctor's
@@ -452,10 +482,9 @@ impl Application {
     }
 }
 
-/// A general application; with its institution when a joined page read
-/// both in part (`graphql::joined`).
+/// A general application, and where its institution is (`graphql::joined`).
 #[derive(Clone)]
-pub struct GeneralApplication(pub general_application::Model, Option<institution::Model>);
+pub struct GeneralApplication(pub general_application::Model, Related<institution::Model>);
 
 impl GeneralApplication {
     /// The columns each field of GeneralApplication reads beside `id`, for
@@ -496,10 +525,12 @@ impl GeneralApplication {
     }
     /// The hospital running the program.
     async fn institution(&self, ctx: &Context<'_>) -> Result<Institution> {
-        if let Some(model) = &self.1 {
-            return Ok(Institution(model.clone()));
+        let id = self.0.institution_id;
+        match &self.1 {
+            Related::Carried(model) => Ok(Institution(model.clone())),
+            Related::Fed => institution_by_id(ctx, id).await,
+            Related::Ask => institution_for_field(ctx, id).await,
         }
-        institution_by_id(ctx, self.0.institution_id).await
     }
     /// Held, active (the doctor trains there) or released.
     async fn status(&self) -> GeneralApplicationStatus {

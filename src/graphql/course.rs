@@ -2,10 +2,10 @@
 
 use super::application::{Application, ApplicationConnection};
 use super::context::{db, loaders, viewer};
-use super::institution::{Institution, institution_by_id};
+use super::institution::{Institution, institution_by_id, institution_for_field};
 use super::joined::{Join, NodeSelection, blank, fetch_page_in_part};
 use super::loaders::{
-    ApplicationCountsOf, CourseApplicationCount, CourseApplications, CourseId, PartnersOf,
+    ApplicationCountsOf, Columns, CourseApplicationCount, CourseApplications, CourseId, PartnersOf,
     TraineesOfCourse,
 };
 use super::pagination::{PageArgs, TotalCount, connection};
@@ -136,6 +136,14 @@ pub async fn visible_course(ctx: &Context<'_>, id: i64) -> Result<Option<Course>
     Ok(loaders(ctx)?.one(CourseId(id)).await?.map(Course))
 }
 
+/// [`visible_course`] as the value of the field being resolved: only the
+/// columns its selection reads (`Columns::asked`).
+pub async fn course_for_field(ctx: &Context<'_>, id: i64) -> Result<Option<Course>> {
+    let columns =
+        Columns::asked::<course::Entity>(course::Column::Id, ctx.field(), Course::columns_of);
+    Ok(loaders(ctx)?.row(CourseId(id), columns).await?.map(Course))
+}
+
 /// A hospital's part in a course's clinical phase (I.3(1), I.3(3)).
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
 pub enum SiteRole {
@@ -177,7 +185,7 @@ impl ResearchHost {
     /// centre; null otherwise.
     async fn institution(&self, ctx: &Context<'_>) -> Result<Option<Institution>> {
         match self.0.research_host_institution_id {
-            Some(id) => Ok(Some(institution_by_id(ctx, id).await?)),
+            Some(id) => Ok(Some(institution_for_field(ctx, id).await?)),
             None => Ok(None),
         }
     }
@@ -238,7 +246,7 @@ impl Course {
     /// national centre that trains and supervises the trainees and reports
     /// to the board every year (I.2(2)①, I.3(3)).
     async fn responsible_institution(&self, ctx: &Context<'_>) -> Result<Institution> {
-        institution_by_id(ctx, self.0.responsible_institution_id).await
+        institution_for_field(ctx, self.0.responsible_institution_id).await
     }
     /// 統括責任者: the course's director at the responsible institution, by
     /// name (II.1).

@@ -4,8 +4,8 @@ use super::context::societies;
 use super::context::{db, loaders, today};
 use super::course::{Course, CourseConnection};
 use super::loaders::{
-    CertificationsOf, InstitutionCourseCount, InstitutionCourses, InstitutionId, QuotaReductionsOf,
-    SanctionsOf, SuspendedUntil,
+    CertificationsOf, Columns, InstitutionCourseCount, InstitutionCourses, InstitutionId,
+    QuotaReductionsOf, SanctionsOf, SuspendedUntil,
 };
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use super::run::run;
@@ -187,6 +187,21 @@ pub async fn institution_by_id(ctx: &Context<'_>, id: i64) -> Result<Institution
         .ok_or_else(|| missing_institution(id).into())
 }
 
+/// [`institution_by_id`] as the value of the field being resolved: only the
+/// columns its selection reads (`Columns::asked`).
+pub async fn institution_for_field(ctx: &Context<'_>, id: i64) -> Result<Institution> {
+    let columns = Columns::asked::<institution::Entity>(
+        institution::Column::Id,
+        ctx.field(),
+        Institution::columns_of,
+    );
+    loaders(ctx)?
+        .row(InstitutionId(id), columns)
+        .await?
+        .map(Institution)
+        .ok_or_else(|| missing_institution(id).into())
+}
+
 /// A course or application names an institution that is not there: a
 /// broken invariant (foreign keys prevent it).
 pub fn missing_institution(id: i64) -> AppError {
@@ -206,13 +221,13 @@ impl Sanction {
     }
     /// The institution that lost the right.
     async fn institution(&self, ctx: &Context<'_>) -> Result<Institution> {
-        institution_by_id(ctx, self.0.institution_id).await
+        institution_for_field(ctx, self.0.institution_id).await
     }
     /// The course whose withdrawal or handover led to it; null when the
     /// board named none, or when this viewer may not see the course.
     async fn course(&self, ctx: &Context<'_>) -> Result<Option<Course>> {
         match self.0.course_id {
-            Some(id) => super::course::visible_course(ctx, id).await,
+            Some(id) => super::course::course_for_field(ctx, id).await,
             None => Ok(None),
         }
     }
@@ -244,7 +259,7 @@ impl QuotaReduction {
     }
     /// The responsible institution that loses the seats.
     async fn institution(&self, ctx: &Context<'_>) -> Result<Institution> {
-        institution_by_id(ctx, self.0.institution_id).await
+        institution_for_field(ctx, self.0.institution_id).await
     }
     /// The intake year whose seats are cut: the first after the departure
     /// whose cycle was still recruiting (PLANNING or EARLY_CALL_OPEN, or not

@@ -47,8 +47,9 @@ pub fn join_prefixed<E: EntityTrait>(
     }
 }
 
-/// Selects `columns` of `E` as `{prefix}{column}`.
-fn select_prefixed<E: EntityTrait>(
+/// Selects `columns` of `E` as `{prefix}{column}` (enums as text, as
+/// sea-orm selects them).
+pub fn select_prefixed<E: EntityTrait>(
     query: &mut SelectStatement,
     prefix: &str,
     columns: &[E::Column],
@@ -303,6 +304,19 @@ pub fn optional<M: FromQueryResult>(row: &QueryResult, prefix: &str) -> Result<O
         Some(_) => M::from_query_result(row, prefix).map(Some),
         None => Ok(None),
     }
+}
+
+/// A node's related row, by how the node's page read it.
+#[derive(Clone)]
+pub enum Related<M> {
+    /// Read in part for this node, and carried with it.
+    Carried(M),
+    /// Read whole and handed to the loaders (`Loaders::feed`): load it by
+    /// its whole key, which finds it there.
+    Fed,
+    /// Not read with the node: load it for the field, in part where its
+    /// selection allows (`loaders::Columns::asked`).
+    Ask,
 }
 
 /// What the nodes of the connection being resolved select: the fields under

@@ -1,8 +1,8 @@
 //! Annual reports (年次報告) of responsible institutions, and the board's guidance.
 
 use super::context::{db, loaders, viewer};
-use super::course::{Course, visible_course};
-use super::institution::{Institution, institution_by_id};
+use super::course::{Course, course_for_field};
+use super::institution::{Institution, institution_for_field};
 use super::loaders::{EntriesOf, GuidanceOf, ReportId, VersionsOf};
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use super::scalars::DateTime;
@@ -75,7 +75,7 @@ impl AnnualReport {
     }
     /// The course reported on.
     async fn course(&self, ctx: &Context<'_>) -> Result<Course> {
-        visible_course(ctx, self.row.course_id)
+        course_for_field(ctx, self.row.course_id)
             .await?
             .ok_or_else(|| {
                 AppError::Internal(format!("course of report {} not visible", self.row.id)).into()
@@ -84,7 +84,7 @@ impl AnnualReport {
     /// The reporting institution: the course's responsible institution when
     /// the report was last submitted.
     async fn institution(&self, ctx: &Context<'_>) -> Result<Institution> {
-        institution_by_id(ctx, self.row.institution_id).await
+        institution_for_field(ctx, self.row.institution_id).await
     }
     /// Where the report stands with the board.
     async fn status(&self) -> ReportStatus {

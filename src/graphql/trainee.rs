@@ -1,8 +1,8 @@
 //! Trainees (専攻医) through their course years.
 
-use super::applicant::{Applicant, visible_applicant};
+use super::applicant::{Applicant, applicant_for_field};
 use super::context::{db, loaders, today, viewer};
-use super::course::{Course, visible_course};
+use super::course::{Course, course_for_field};
 use super::institution::QuotaReduction;
 use super::loaders::{
     DepartureOf, EffortReportsOf, ExtensionsOf, Loaders, PapersOf, QuotaReductionId, RulesOf,
@@ -143,7 +143,7 @@ impl Trainee {
     /// The doctor's own record (Applicant), with the personal data this
     /// viewer may see.
     async fn applicant(&self, ctx: &Context<'_>) -> Result<Applicant> {
-        visible_applicant(ctx, self.row.applicant_id)
+        applicant_for_field(ctx, self.row.applicant_id)
             .await?
             .ok_or_else(|| {
                 AppError::Internal(format!("applicant of trainee {} not visible", self.row.id))
@@ -152,7 +152,7 @@ impl Trainee {
     }
     /// The course the doctor was adopted into.
     async fn course(&self, ctx: &Context<'_>) -> Result<Course> {
-        visible_course(ctx, self.row.course_id)
+        course_for_field(ctx, self.row.course_id)
             .await?
             .ok_or_else(|| {
                 AppError::Internal(format!("course of trainee {} not visible", self.row.id)).into()

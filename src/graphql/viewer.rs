@@ -1,11 +1,12 @@
 //! `Query.viewer`: who the request's token says the caller is.
 
-use super::applicant::{Applicant, visible_applicant};
+use super::applicant::{Applicant, applicant_for_field};
 use super::context::{loaders, viewer};
 use super::institution::Institution;
-use super::loaders::InstitutionId;
+use super::loaders::{Columns, InstitutionId};
 use super::society::Society;
 use crate::entity::enums::Role;
+use crate::entity::institution;
 use async_graphql::{Context, Object, Result};
 
 pub struct ViewerObject;
@@ -38,13 +39,19 @@ impl ViewerObject {
         let Some(id) = viewer(ctx).institution_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx)?.one(InstitutionId(id)).await?.map(Institution))
+        let columns = Columns::asked::<institution::Entity>(
+            institution::Column::Id,
+            ctx.field(),
+            Institution::columns_of,
+        );
+        let row = loaders(ctx)?.row(InstitutionId(id), columns).await?;
+        Ok(row.map(Institution))
     }
     /// The applicant registered under this token's subject, once registered.
     /// Null for an APPLICANT token before registerApplicant, and for other roles.
     async fn applicant(&self, ctx: &Context<'_>) -> Result<Option<Applicant>> {
         match viewer(ctx).applicant_id {
-            Some(id) => visible_applicant(ctx, id).await,
+            Some(id) => applicant_for_field(ctx, id).await,
             None => Ok(None),
         }
     }

@@ -705,10 +705,11 @@ async fn listed_fields(
 
 /// Read only what is asked (#16): a page whose nodes select only fields
 /// listed in the related types' `columns_of` reads only those columns, and
-/// each such field, asked alone, answers as the loaders do (`node(id:)`).
-/// A column missing from a table would show here as a blank value.
+/// so do the loaders behind `node(id:)`; each such field, asked alone,
+/// answers as it does from whole rows. A column missing from a table would
+/// show here as a blank value.
 #[tokio::test]
-async fn each_field_read_in_part_answers_as_the_loaders_do() {
+async fn each_field_read_in_part_answers_as_from_whole_rows() {
     use csc::graphql::{
         applicant::Applicant,
         application::{Application, GeneralApplication},
@@ -727,7 +728,13 @@ async fn each_field_read_in_part_answers_as_the_loaders_do() {
         path: &'static str,
         /// A column its page must not read, unless the field is `read_by`.
         unread: &'static str,
+        /// The same column as the loaders' statements name it; `None` for
+        /// the application itself, which `node(id:)` reads whole.
+        unread_by_loaders: Option<&'static str>,
         read_by: &'static str,
+        /// A field the type's table does not list, asked beside the field
+        /// to have its rows read whole; `None` where `node(id:)` does.
+        whole: Option<&'static str>,
         listed: fn(&str) -> bool,
     }
     let types = [
@@ -735,70 +742,152 @@ async fn each_field_read_in_part_answers_as_the_loaders_do() {
             type_name: "Application",
             path: "#",
             unread: "withdrawn_at",
+            unread_by_loaders: None,
             read_by: "",
+            whole: None,
             listed: |f| Application::columns_of(f).is_some(),
         },
         Case {
             type_name: "Course",
             path: "course { # }",
             unread: "c_curriculum",
+            unread_by_loaders: Some(r#""courses"."curriculum""#),
             read_by: "curriculum",
+            whole: Some("applicantCount"),
             listed: |f| Course::columns_of(f).is_some(),
         },
         Case {
             type_name: "Applicant",
             path: "applicant { # }",
             unread: "p_email",
+            unread_by_loaders: Some(r#""applicants"."email""#),
             read_by: "email",
+            whole: Some("trainee { id }"),
             listed: |f| Applicant::columns_of(f).is_some(),
         },
         Case {
             type_name: "GeneralApplication",
             path: "generalApplication { # }",
             unread: "g_created_at",
+            unread_by_loaders: Some(r#""general_applications"."created_at""#),
             read_by: "",
+            // A whole institution has its page read the general
+            // applications whole too (`JoinPlan::of`).
+            whole: Some("institution { certifiedFields }"),
             listed: |f| GeneralApplication::columns_of(f).is_some(),
         },
         Case {
             type_name: "Institution",
             path: "generalApplication { institution { # } }",
             unread: "i_created_at",
+            unread_by_loaders: Some(r#""institutions"."created_at""#),
             read_by: "",
+            whole: Some("certifiedFields"),
             listed: |f| Institution::columns_of(f).is_some(),
         },
     ];
-    for Case {
-        type_name,
-        path,
-        unread,
-        read_by,
-        listed,
-    } in types
-    {
-        for field in listed_fields(&counted, &admin, type_name, listed).await {
-            let selection = path.replace('#', &format!("{field} {}", sub_selection(&field)));
-            let page_query = format!(
-                "{{ applications(first: 8, filter: {{ field: INTERNAL_MEDICINE }}) {{
-                    nodes {{ id {selection} }}
-                }} }}"
-            );
-            let (page, statements) = counted.run(Some(&admin), &page_query, json!({})).await;
+    for case in types {
+        let type_name = case.type_name;
+        for field in listed_fields(&counted, &admin, type_name, case.listed).await {
+            let asked = format!("{field} {}", sub_selection(&field));
+            let page_of = |selection: &str| {
+                format!(
+                    "{{ applications(first: 8, filter: {{ field: INTERNAL_MEDICINE }}) {{
+                        nodes {{ id {} }}
+                    }} }}",
+                    case.path.replace('#', selection)
+                )
+            };
+            let (page, statements) = counted.run(Some(&admin), &page_of(&asked), json!({})).await;
             let page_sql = &statements[0];
             assert!(
-                !page_sql.contains(unread) || field == read_by,
+                !page_sql.contains(case.unread) || field == case.read_by,
                 "{type_name}.{field} reads only its columns: {page_sql}"
             );
             let nodes = page["applications"]["nodes"].as_array().expect("nodes");
             assert_eq!(nodes.len(), 8, "{type_name}.{field}");
+
+            if let Some(whole) = case.whole {
+                let query = page_of(&format!("{asked} wholeRow: {whole}"));
+                let (whole_page, _) = counted.run(Some(&admin), &query, json!({})).await;
+                assert_eq!(
+                    without_key(&whole_page, "wholeRow"),
+                    page,
+                    "{type_name}.{field} read in part by the page answers as from whole rows"
+                );
+            }
             let node_query = format!(
-                "query($id: ID!) {{ node(id: $id) {{ ... on Application {{ id {selection} }} }} }}"
+                "query($id: ID!) {{ node(id: $id) {{ ... on Application {{ id {} }} }} }}",
+                case.path.replace('#', &asked)
             );
-            let nodes: Vec<&Value> = nodes.iter().collect();
-            counted
-                .assert_nodes_read_alone(&admin, &node_query, &nodes)
-                .await;
+            for node in nodes {
+                let (alone, statements) = counted
+                    .run(Some(&admin), &node_query, json!({ "id": node["id"] }))
+                    .await;
+                assert_eq!(&alone["node"], node, "{node_query}");
+                if let Some(unread) = case.unread_by_loaders
+                    && field != case.read_by
+                {
+                    assert!(
+                        statements.iter().all(|sql| !sql.contains(unread)),
+                        "{type_name}.{field} is read in part by the loaders: {statements:#?}"
+                    );
+                }
+            }
         }
     }
+}
+
+/// `value` with every member named `key` taken out, at any depth.
+fn without_key(value: &Value, key: &str) -> Value {
+    match value {
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .filter(|(name, _)| *name != key)
+                .map(|(name, v)| (name.clone(), without_key(v, key)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| without_key(v, key)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The loaders read a row once per level for every set of fields asked of
+/// it: two selections of one course are one statement of the columns of
+/// both, and each answers as from the whole row.
+#[tokio::test]
+async fn one_statement_reads_the_columns_of_every_selection() {
+    let counted = Counted::spawn().await;
+    seed(&counted.app).await;
+    let admin = counted.app.admin();
+    let (page, _) = counted
+        .run(
+            Some(&admin),
+            "{ applications(first: 1) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let id = &page["applications"]["nodes"][0]["id"];
+    let query = r#"query($id: ID!) { node(id: $id) { ... on Application {
+        a: course { title } b: course { director } whole: course { title director applicantCount }
+    } } }"#;
+    let (data, statements) = counted.run(Some(&admin), query, json!({ "id": id })).await;
+    let node = &data["node"];
+    assert_eq!(node["a"]["title"], node["whole"]["title"]);
+    assert_eq!(node["b"]["director"], node["whole"]["director"]);
+    let in_part: Vec<&String> = statements
+        .iter()
+        .filter(|sql| {
+            sql.contains(r#""courses"."director""#) && !sql.contains(r#""courses"."curriculum""#)
+        })
+        .collect();
+    assert_eq!(in_part.len(), 1, "{statements:#?}");
+    assert!(
+        in_part[0].contains(r#""courses"."title""#),
+        "{}",
+        in_part[0]
+    );
 }
 
 /// Gives every decision column a value on some of the first applications

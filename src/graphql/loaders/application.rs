@@ -1,9 +1,11 @@
 //! Applicants and applications: by id, an applicant's applications, the
 //! parallel general application, and the nested `Course.applications`.
 
+use super::part::RowKey;
 use super::{Db, by_shape, group, index};
 use crate::entity::enums::ApplicationStatus;
 use crate::entity::{applicant, application, general_application};
+use crate::graphql::joined::blank;
 use crate::graphql::pagination::{Page, PageArgs, count_by_parent, fetch_pages_by_parent};
 use crate::graphql::visibility;
 use async_graphql::dataloader::Loader;
@@ -46,16 +48,31 @@ impl Db {
     }
 }
 
+impl RowKey for ApplicantId {
+    type Entity = applicant::Entity;
+    fn column() -> applicant::Column {
+        applicant::Column::Id
+    }
+    fn value(self) -> i64 {
+        self.0
+    }
+    fn of(model: &applicant::Model) -> Self {
+        Self(model.id)
+    }
+    fn blank() -> applicant::Model {
+        blank::applicant()
+    }
+    fn visible(db: &Db, ids: &[i64]) -> Select<applicant::Entity> {
+        applicant::Entity::find().filter(visibility::applicants_among(&db.viewer, ids))
+    }
+}
+
 impl Loader<ApplicantId> for Db {
     type Value = applicant::Model;
     type Error = DbErr;
 
     async fn load(&self, keys: &[ApplicantId]) -> Result<HashMap<ApplicantId, Self::Value>, DbErr> {
-        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let select =
-            applicant::Entity::find().filter(visibility::applicants_among(&self.viewer, &ids));
-        let rows = self.rows_in(select, applicant::Column::Id, ids).await?;
-        Ok(index(rows, |m| ApplicantId(m.id)))
+        self.rows_by(keys).await
     }
 }
 
@@ -97,6 +114,26 @@ impl Loader<ApplicationsOfApplicant> for Db {
     }
 }
 
+/// Seen by whoever sees its application.
+impl RowKey for GeneralApplicationOf {
+    type Entity = general_application::Entity;
+    fn column() -> general_application::Column {
+        general_application::Column::ApplicationId
+    }
+    fn value(self) -> i64 {
+        self.0
+    }
+    fn of(model: &general_application::Model) -> Self {
+        Self(model.application_id)
+    }
+    fn blank() -> general_application::Model {
+        blank::general_application()
+    }
+    fn visible(_: &Db, _: &[i64]) -> Select<general_application::Entity> {
+        general_application::Entity::find()
+    }
+}
+
 /// `None` for an application without one: an answer too, which a query's
 /// cache keeps (a joined page hands both kinds over).
 impl Loader<GeneralApplicationOf> for Db {
@@ -107,15 +144,8 @@ impl Loader<GeneralApplicationOf> for Db {
         &self,
         keys: &[GeneralApplicationOf],
     ) -> Result<HashMap<GeneralApplicationOf, Self::Value>, DbErr> {
-        let rows = self
-            .rows_in(
-                general_application::Entity::find(),
-                general_application::Column::ApplicationId,
-                keys.iter().map(|k| k.0),
-            )
-            .await?;
-        let mut found = index(rows, |m| m.application_id);
-        Ok(keys.iter().map(|&k| (k, found.remove(&k.0))).collect())
+        let mut found = self.rows_by(keys).await?;
+        Ok(keys.iter().map(|&k| (k, found.remove(&k))).collect())
     }
 }
 

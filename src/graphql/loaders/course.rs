@@ -1,9 +1,11 @@
 //! Courses: by id, their partner sites and application counts, and the nested
 //! `Society.courses` and `Institution.courses` connections.
 
-use super::{Db, by_shape, index};
+use super::part::RowKey;
+use super::{Db, by_shape};
 use crate::entity::enums::ApplicationStatus;
 use crate::entity::{application, course, course_partner_site, institution};
+use crate::graphql::joined::blank;
 use crate::graphql::pagination::{Page, PageArgs, count_by_parent, fetch_pages_by_parent};
 use crate::graphql::visibility;
 use async_graphql::dataloader::Loader;
@@ -70,16 +72,31 @@ impl Db {
     }
 }
 
+impl RowKey for CourseId {
+    type Entity = course::Entity;
+    fn column() -> course::Column {
+        course::Column::Id
+    }
+    fn value(self) -> i64 {
+        self.0
+    }
+    fn of(model: &course::Model) -> Self {
+        Self(model.id)
+    }
+    fn blank() -> course::Model {
+        blank::course()
+    }
+    fn visible(db: &Db, _: &[i64]) -> Select<course::Entity> {
+        course::Entity::find().filter(visibility::courses(&db.viewer))
+    }
+}
+
 impl Loader<CourseId> for Db {
     type Value = course::Model;
     type Error = DbErr;
 
     async fn load(&self, keys: &[CourseId]) -> Result<HashMap<CourseId, Self::Value>, DbErr> {
-        let select = course::Entity::find().filter(visibility::courses(&self.viewer));
-        let rows = self
-            .rows_in(select, course::Column::Id, keys.iter().map(|k| k.0))
-            .await?;
-        Ok(index(rows, |m| CourseId(m.id)))
+        self.rows_by(keys).await
     }
 }
 

@@ -1,9 +1,11 @@
 //! Institutions: the row, its certified fields, sanctions and quota reductions.
 
+use super::part::RowKey;
 use super::{Db, by_shape, group, index};
 use crate::entity::{institution, institution_certification, quota_reduction, sanction};
+use crate::graphql::joined::blank;
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::HashMap;
 
 keys! {
@@ -26,6 +28,26 @@ pub struct SuspendedUntil {
     pub from_year: i32,
 }
 
+/// Public.
+impl RowKey for InstitutionId {
+    type Entity = institution::Entity;
+    fn column() -> institution::Column {
+        institution::Column::Id
+    }
+    fn value(self) -> i64 {
+        self.0
+    }
+    fn of(model: &institution::Model) -> Self {
+        Self(model.id)
+    }
+    fn blank() -> institution::Model {
+        blank::institution()
+    }
+    fn visible(_: &Db, _: &[i64]) -> Select<institution::Entity> {
+        institution::Entity::find()
+    }
+}
+
 impl Loader<InstitutionId> for Db {
     type Value = institution::Model;
     type Error = DbErr;
@@ -34,14 +56,7 @@ impl Loader<InstitutionId> for Db {
         &self,
         keys: &[InstitutionId],
     ) -> Result<HashMap<InstitutionId, Self::Value>, DbErr> {
-        let rows = self
-            .rows_in(
-                institution::Entity::find(),
-                institution::Column::Id,
-                keys.iter().map(|k| k.0),
-            )
-            .await?;
-        Ok(index(rows, |m| InstitutionId(m.id)))
+        self.rows_by(keys).await
     }
 }
 

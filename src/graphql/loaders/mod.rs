@@ -1,7 +1,8 @@
 //! Batched reads for relation fields: `Loaders` and its helpers here, the
 //! loaders next to the types they load (`course.rs` for `Course`, …), the
 //! statistics aggregation in `statistics.rs`, when batches run in
-//! `pacing.rs`.
+//! `pacing.rs`, rows by id read in part (only the columns a field's
+//! selection reads) in `part.rs`.
 //!
 //! The HTTP handler builds one `Loaders` per request, for that request's
 //! viewer (never one in the schema data, shared by every request: batches
@@ -109,6 +110,23 @@ impl Loaders {
         self.loader.load_one(key).await
     }
 
+    /// The row of `key` for a relation field: only `columns` when given
+    /// (`Columns::asked`), else the whole row.
+    pub async fn row<K>(
+        &self,
+        key: K,
+        columns: Option<Columns>,
+    ) -> Result<Option<<K::Entity as EntityTrait>::Model>, DbErr>
+    where
+        K: RowKey,
+        Db: Loader<K, Value = <K::Entity as EntityTrait>::Model, Error = DbErr>,
+    {
+        match columns {
+            Some(columns) => self.one::<InPart<K>>(InPart { key, columns }).await,
+            None => self.one(key).await,
+        }
+    }
+
     /// The values of many keys in one batch per type; a key without a
     /// value is absent.
     pub async fn many<K>(
@@ -196,6 +214,17 @@ impl Db {
     ) -> Result<Vec<E::Model>, DbErr> {
         select.filter(column.is_in(ids)).all(&self.db).await
     }
+
+    /// The whole rows of `keys` that the viewer may see, by key.
+    async fn rows_by<K: RowKey>(
+        &self,
+        keys: &[K],
+    ) -> Result<HashMap<K, <K::Entity as EntityTrait>::Model>, DbErr> {
+        let values: Vec<i64> = keys.iter().map(|k| k.value()).collect();
+        let select = K::visible(self, &values);
+        let rows = self.rows_in(select, K::column(), values).await?;
+        Ok(index(rows, K::of))
+    }
 }
 
 /// Declares key types: newtypes over an id, one per kind of read.
@@ -212,6 +241,7 @@ mod course;
 mod cycle;
 mod institution;
 mod pacing;
+mod part;
 mod report;
 mod statistics;
 mod trainee;
@@ -230,6 +260,7 @@ pub use institution::{
     SuspendedUntil,
 };
 pub use pacing::Batching;
+pub use part::{Columns, InPart, RowKey};
 pub use report::{EntriesOf, GuidanceOf, ReportId, VersionsOf};
 pub use statistics::{CycleCounts, SettledStatistics, StatisticsOf};
 pub use trainee::{
