@@ -43,8 +43,12 @@ pub fn join_prefixed<E: EntityTrait>(
     query.join(join, relation.to_tbl.clone(), relation);
     match columns {
         Some(columns) => select_prefixed::<E>(query, prefix, columns),
-        None => select_prefixed::<E>(query, prefix, &E::Column::iter().collect::<Vec<_>>()),
+        None => select_prefixed::<E>(query, prefix, &every_column::<E>()),
     }
+}
+
+fn every_column<E: EntityTrait>() -> Vec<E::Column> {
+    E::Column::iter().collect()
 }
 
 /// Selects `columns` of `E` as `{prefix}{column}` (enums as text, as
@@ -128,10 +132,9 @@ impl<E: EntityTrait> Join<E> {
     /// `Whole`.
     pub fn select_own(&self, query: &mut SelectStatement, key: E::Column) {
         query.clear_selects();
-        match self {
-            Self::Part(columns) => select_prefixed::<E>(query, "", columns),
-            Self::Skip => select_prefixed::<E>(query, "", &[key]),
-            Self::Whole => select_prefixed::<E>(query, "", &E::Column::iter().collect::<Vec<_>>()),
+        match self.own(&key) {
+            Some(columns) => select_prefixed::<E>(query, "", columns),
+            None => select_prefixed::<E>(query, "", &every_column::<E>()),
         }
     }
 
@@ -142,10 +145,18 @@ impl<E: EntityTrait> Join<E> {
         key: E::Column,
         names: &[String],
     ) -> Result<Option<PartialRead<E>>, DbErr> {
+        self.own(&key)
+            .map(|columns| PartialRead::locate("", columns, names))
+            .transpose()
+    }
+
+    /// The page's own columns read in part: those of `Part`, `key` alone
+    /// for `Skip`; `None` for `Whole`.
+    fn own<'a>(&'a self, key: &'a E::Column) -> Option<&'a [E::Column]> {
         match self {
-            Self::Part(columns) => PartialRead::locate("", columns, names).map(Some),
-            Self::Skip => PartialRead::locate("", &[key], names).map(Some),
-            Self::Whole => Ok(None),
+            Self::Part(columns) => Some(columns),
+            Self::Skip => Some(std::slice::from_ref(key)),
+            Self::Whole => None,
         }
     }
 
