@@ -15,10 +15,11 @@ mod refusal;
 pub use admission::require_json;
 pub use refusal::graphql_error;
 
-use crate::auth::{self, Viewer};
+use crate::auth::{self, Caller};
 use crate::compression::Coding;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::RequestId;
+use crate::graphql::loaders::ApplicantId;
 use crate::graphql::request_data::RequestData;
 use crate::state::AppState;
 use async_graphql::parser::types::OperationType;
@@ -94,17 +95,20 @@ async fn run(
     let Ok(_permit) = state.executions.acquire().await else {
         return internal(&request_id);
     };
-    let viewer = match authenticate(&state, &headers, &request_id).await {
-        Ok(viewer) => viewer,
+    let caller = match authenticate(&state, &headers, &request_id).await {
+        Ok(caller) => caller,
         Err(refusal) => return refusal,
     };
-    let anonymous = viewer.role.is_none();
+    let anonymous = caller.viewer.role.is_none();
     let operation = operation::inspect(&mut request);
     let data = RequestData::new(
         &state.db,
-        viewer,
+        caller.viewer,
         operation.kind == Some(OperationType::Query),
     );
+    if let Some(row) = caller.own_record {
+        data.loaders.feed([(ApplicantId(row.id), row)]).await;
+    }
     data.insert_into(&mut request.data);
     request.data.insert(RequestId(request_id.clone()));
     let operation_name = request.operation_name.clone();
@@ -179,12 +183,12 @@ async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     request_id: &str,
-) -> Result<Viewer, Response> {
+) -> Result<Caller, Response> {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
-    match auth::authenticate(&state.db, &state.keys, &state.societies, authorization).await {
-        Ok(viewer) => Ok(viewer),
+    match auth::identify(&state.db, &state.keys, &state.societies, authorization).await {
+        Ok(caller) => Ok(caller),
         Err(AppError::Unauthenticated) => Err(unauthenticated(request_id)),
         Err(err) => {
             tracing::error!(request_id, error = %err, "authentication failed");

@@ -1,6 +1,6 @@
 //! `Query.viewer`: who the request's token says the caller is.
 
-use super::applicant::{Applicant, applicant_for_field};
+use super::applicant::{Applicant, visible_applicant};
 use super::context::{loaders, viewer};
 use super::institution::Institution;
 use super::loaders::{Columns, InstitutionId};
@@ -51,7 +51,8 @@ impl ViewerObject {
     /// Null for an APPLICANT token before registerApplicant, and for other roles.
     async fn applicant(&self, ctx: &Context<'_>) -> Result<Option<Applicant>> {
         match viewer(ctx).applicant_id {
-            Some(id) => applicant_for_field(ctx, id).await,
+            // Whole: the token's lookup read the row (`auth::Caller`).
+            Some(id) => visible_applicant(ctx, id).await,
             None => Ok(None),
         }
     }

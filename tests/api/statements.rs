@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 const COURSES_MAX: usize = 3;
 const APPLICATIONS_MAX: usize = 2;
 const STATISTICS_MAX: usize = 2;
-const APPLICANT_MAX: usize = 12;
+const APPLICANT_MAX: usize = 11;
 const NESTED_MAX: usize = 3;
 
 /// The test app, its router rebuilt on a connection that logs every statement.
@@ -1136,7 +1136,8 @@ async fn an_applicants_own_record_runs_a_fixed_number_of_statements() {
     doctor_with_record(&counted.app, &seeded, "doctor-few", "200001", 0, 1).await;
     doctor_with_record(&counted.app, &seeded, "doctor-many", "200002", 9, 12).await;
 
-    // 1 token lookup, 1 applicant, 1 of its applications, 1 trainee, 1 of
+    // 1 token lookup (which reads the applicant's row, `auth::Caller`), 1
+    // of its applications, 1 trainee, 1 of
     // courses, 1 of general applications, and the trainee record: rules (a
     // join of course and cycle), papers, extensions, study abroad, departure,
     // research effort per year.
