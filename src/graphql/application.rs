@@ -80,9 +80,6 @@ connection!(
     Application
 );
 
-/// Pages of it go through the executor (no one-pass writer, `graphql::direct`).
-impl super::direct::Direct for Application {}
-
 /// The course, applicant and general application that a joined page read
 /// in part for this node alone (`graphql::joined`): never in the shared
 /// cache, as they lack the columns this node did not select. `None` for a
@@ -474,6 +471,22 @@ impl Application {
 }
 
 impl Application {
+    /// The course its joined page read in part for it (`graphql::direct`).
+    pub(crate) fn carried_course(&self) -> Option<&course::Model> {
+        self.1.parts()?.course.as_ref()
+    }
+
+    /// The applicant its joined page read in part for it.
+    pub(crate) fn carried_applicant(&self) -> Option<&applicant::Model> {
+        self.1.parts()?.applicant.as_ref()
+    }
+
+    /// The general application its joined page read in part for it:
+    /// `Some(None)` when it has none.
+    pub(crate) fn carried_general(&self) -> Option<Option<&GeneralApplication>> {
+        self.1.parts()?.general.as_ref().map(Option::as_ref)
+    }
+
     /// Proposals are between the society and the board (and the course's
     /// institution, which sees its applications); the applicant sees
     /// decisions only.
@@ -501,6 +514,16 @@ impl GeneralApplication {
             "activatedAt" => &[C::ActivatedAt],
             _ => return None,
         })
+    }
+}
+
+impl GeneralApplication {
+    /// The institution its joined page read in part with it.
+    pub(crate) fn carried_institution(&self) -> Option<&institution::Model> {
+        match &self.1 {
+            Related::Carried(model) => Some(model),
+            Related::Fed | Related::Ask => None,
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use crate::audit::PersonalDataReads;
 use crate::entity::audit_event;
 use crate::entity::enums::{AuditOutcome, Role};
 use crate::ids;
+use async_graphql::context::ContextBase;
 use async_graphql::{Context, ID, Object, Result};
 use sea_orm::sea_query::Expr;
 use sea_orm::{EntityTrait, QueryFilter};
@@ -95,7 +96,10 @@ pub async fn list_audit_events(
 
 /// Notes that this request shows `applicant`'s personal data to someone
 /// other than the doctor.
-pub fn note_personal_read(ctx: &Context<'_>, applicant: &crate::entity::applicant::Model) {
+pub fn note_personal_read<T>(
+    ctx: &ContextBase<'_, T>,
+    applicant: &crate::entity::applicant::Model,
+) {
     if let Some(reads) = ctx.data_opt::<Arc<PersonalDataReads>>() {
         reads.note(viewer(ctx), applicant);
     }

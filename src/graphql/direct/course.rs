@@ -3,6 +3,7 @@
 use super::institution::{self, InstitutionFields};
 use super::society::{self, SocietyFields};
 use super::{Direct, Selected, TYPENAME, object};
+use crate::catalog::SocietyCatalog;
 use crate::entity::{course, institution as institution_row};
 use crate::graphql::context::{loaders, societies};
 use crate::graphql::course::{Course, SiteRole};
@@ -16,7 +17,7 @@ use async_graphql::resolver_utils::enum_value;
 use async_graphql::{ContextSelectionSet, Name, Pos, ScalarType, ServerResult, Value};
 use std::collections::HashMap;
 
-enum CourseField {
+pub(super) enum CourseField {
     Typename,
     Id,
     Year,
@@ -33,13 +34,13 @@ enum CourseField {
     ResearchHost(Vec<(Name, HostField)>),
 }
 
-enum SiteField {
+pub(super) enum SiteField {
     Typename,
     Role,
     Institution(InstitutionFields),
 }
 
-enum HostField {
+pub(super) enum HostField {
     Typename,
     Kind,
     Name,
@@ -48,7 +49,7 @@ enum HostField {
     Institution(InstitutionFields),
 }
 
-type CourseFields = Vec<(Name, CourseField)>;
+pub(super) type CourseFields = Vec<(Name, CourseField)>;
 
 fn fields<'a>(selected: &Selected<'a>, set: &'a SelectionSet) -> Option<CourseFields> {
     use CourseField as F;
@@ -106,6 +107,24 @@ fn fields<'a>(selected: &Selected<'a>, set: &'a SelectionSet) -> Option<CourseFi
 /// Whether the writer takes this selection of a course (`super::writes`).
 pub(super) fn takes<'a>(selected: &Selected<'a>, set: &'a SelectionSet) -> bool {
     fields(selected, set).is_some()
+}
+
+/// The fields selected of a course that show nothing but its own row and
+/// its society (from the catalog), for a writer that has the row at hand
+/// and no related rows ([`write_own`]).
+pub(super) fn own_fields<'a>(
+    selected: &Selected<'a>,
+    set: &'a SelectionSet,
+) -> Option<CourseFields> {
+    let fields = fields(selected, set)?;
+    let own = fields.iter().all(|(_, field)| match field {
+        CourseField::ResponsibleInstitution(_) | CourseField::ClinicalSites(_) => false,
+        CourseField::ResearchHost(host) => !host
+            .iter()
+            .any(|(_, f)| matches!(f, HostField::Institution(_))),
+        _ => true,
+    });
+    own.then_some(fields)
 }
 
 /// The rows a page's nodes show beside their own: what the resolvers of
@@ -194,38 +213,58 @@ async fn write_page(
     let catalog = societies(ctx);
     let mut list = Vec::with_capacity(nodes.len());
     for node in nodes {
-        let m = &node.0;
-        list.push(object(fields, |field| {
-            use CourseField as F;
-            Ok(match field {
-                F::Typename => Value::from("Course"),
-                F::Id => ids::encode(ids::COURSE, m.id).to_value(),
-                F::Year => Value::from(m.year),
-                F::Title => Value::from(m.title.as_str()),
-                F::Director => Value::from(m.director.as_str()),
-                F::RequestedCapacity => Value::from(m.requested_capacity),
-                F::Status => enum_value(m.status),
-                F::Curriculum => Value::from(m.curriculum.as_str()),
-                F::SubmittedAt => m
-                    .submitted_at
-                    .map_or(Value::Null, |t| DateTime(t).to_value()),
-                F::PublishedAt => m
-                    .published_at
-                    .map_or(Value::Null, |t| DateTime(t).to_value()),
-                F::Society(under) => match catalog.by_id(m.society_id) {
-                    Some(s) => society::write(under, s)?,
-                    None => return Err(missing_society().into_server_error(pos)),
-                },
-                F::ResponsibleInstitution(under) => institution::write(
-                    under,
-                    related.institution(m.responsible_institution_id, pos)?,
-                )?,
-                F::ClinicalSites(under) => clinical_sites(under, m, &related, pos)?,
-                F::ResearchHost(under) => research_host(under, m, &related, pos)?,
-            })
-        })?);
+        list.push(write_course(fields, &node.0, &related, catalog, pos)?);
     }
     Ok(Value::List(list))
+}
+
+/// A course of [`own_fields`]: no related rows to show.
+pub(super) fn write_own(
+    fields: &CourseFields,
+    m: &course::Model,
+    catalog: &SocietyCatalog,
+    pos: Pos,
+) -> ServerResult<Value> {
+    write_course(fields, m, &Related::default(), catalog, pos)
+}
+
+/// One course, its related rows taken from `related`.
+fn write_course(
+    fields: &CourseFields,
+    m: &course::Model,
+    related: &Related,
+    catalog: &SocietyCatalog,
+    pos: Pos,
+) -> ServerResult<Value> {
+    object(fields, |field| {
+        use CourseField as F;
+        Ok(match field {
+            F::Typename => Value::from("Course"),
+            F::Id => ids::encode(ids::COURSE, m.id).to_value(),
+            F::Year => Value::from(m.year),
+            F::Title => Value::from(m.title.as_str()),
+            F::Director => Value::from(m.director.as_str()),
+            F::RequestedCapacity => Value::from(m.requested_capacity),
+            F::Status => enum_value(m.status),
+            F::Curriculum => Value::from(m.curriculum.as_str()),
+            F::SubmittedAt => m
+                .submitted_at
+                .map_or(Value::Null, |t| DateTime(t).to_value()),
+            F::PublishedAt => m
+                .published_at
+                .map_or(Value::Null, |t| DateTime(t).to_value()),
+            F::Society(under) => match catalog.by_id(m.society_id) {
+                Some(s) => society::write(under, s)?,
+                None => return Err(missing_society().into_server_error(pos)),
+            },
+            F::ResponsibleInstitution(under) => institution::write(
+                under,
+                related.institution(m.responsible_institution_id, pos)?,
+            )?,
+            F::ClinicalSites(under) => clinical_sites(under, m, related, pos)?,
+            F::ResearchHost(under) => research_host(under, m, related, pos)?,
+        })
+    })
 }
 
 /// The responsible institution first, then the partners, as `clinicalSites`.
