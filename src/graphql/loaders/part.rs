@@ -19,7 +19,8 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 /// Some columns of an entity: bit `i` is its `i`-th column in declaration
-/// order (`Column::iter`).
+/// order (`Column::iter`). Entities read in part have at most 64 columns
+/// (checked below; the widest, `courses`, has 25).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Columns(u64);
 
@@ -126,6 +127,23 @@ impl<K: RowKey> Loader<InPart<K>> for Db {
 mod tests {
     use super::*;
     use crate::entity::course;
+    use crate::graphql::loaders::{ApplicantId, CourseId, GeneralApplicationOf, InstitutionId};
+
+    fn width<K: RowKey>() -> usize {
+        <K::Entity as EntityTrait>::Column::iter().count()
+    }
+
+    #[test]
+    fn every_entity_read_in_part_fits_in_the_bits() {
+        for columns in [
+            width::<CourseId>(),
+            width::<ApplicantId>(),
+            width::<InstitutionId>(),
+            width::<GeneralApplicationOf>(),
+        ] {
+            assert!((1..=64).contains(&columns), "{columns}");
+        }
+    }
 
     #[test]
     fn columns_list_in_declaration_order() {
