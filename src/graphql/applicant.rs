@@ -3,7 +3,7 @@
 use super::application::Application;
 use super::audit;
 use super::context::{db, loaders, viewer};
-use super::loaders::{ApplicantId, ApplicationsOfApplicant, Columns, TraineeOfApplicant};
+use super::loaders::{ApplicantId, ApplicationsOfApplicant, TraineeOfApplicant};
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use super::run::run;
 use super::scalars::Date;
@@ -209,15 +209,10 @@ pub async fn visible_applicant(ctx: &Context<'_>, id: i64) -> Result<Option<Appl
 /// the columns its selection reads (`Columns::asked`), so a doctor's mail
 /// address and licence number stay in the database unless asked for.
 pub async fn applicant_for_field(ctx: &Context<'_>, id: i64) -> Result<Option<Applicant>> {
-    let columns = Columns::asked::<applicant::Entity>(
-        applicant::Column::Id,
-        ctx.field(),
-        Applicant::columns_of,
-    );
-    Ok(loaders(ctx)?
-        .row(ApplicantId(id), columns)
-        .await?
-        .map(Applicant))
+    let row = loaders(ctx)?
+        .row_for(ctx.field(), ApplicantId(id), Applicant::columns_of)
+        .await?;
+    Ok(row.map(Applicant))
 }
 
 /// A doctor's own registration, bound to the token's subject.

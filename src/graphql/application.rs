@@ -430,7 +430,6 @@ impl Application {
             }
             Related::Ask => {
                 let columns = Columns::asked::<general_application::Entity>(
-                    general_application::Column::Id,
                     ctx.field(),
                     GeneralApplication::columns_of,
                 );
@@ -515,9 +514,7 @@ impl GeneralApplication {
             _ => return None,
         })
     }
-}
 
-impl GeneralApplication {
     /// The institution its joined page read in part with it.
     pub(crate) fn carried_institution(&self) -> Option<&institution::Model> {
         match &self.1 {

@@ -5,7 +5,7 @@ use super::context::{db, loaders, viewer};
 use super::institution::{Institution, institution_by_id, institution_for_field};
 use super::joined::{Join, NodeSelection, blank, fetch_page_in_part};
 use super::loaders::{
-    ApplicationCountsOf, Columns, CourseApplicationCount, CourseApplications, CourseId, PartnersOf,
+    ApplicationCountsOf, CourseApplicationCount, CourseApplications, CourseId, PartnersOf,
     TraineesOfCourse,
 };
 use super::pagination::{PageArgs, TotalCount, connection};
@@ -139,9 +139,10 @@ pub async fn visible_course(ctx: &Context<'_>, id: i64) -> Result<Option<Course>
 /// [`visible_course`] as the value of the field being resolved: only the
 /// columns its selection reads (`Columns::asked`).
 pub async fn course_for_field(ctx: &Context<'_>, id: i64) -> Result<Option<Course>> {
-    let columns =
-        Columns::asked::<course::Entity>(course::Column::Id, ctx.field(), Course::columns_of);
-    Ok(loaders(ctx)?.row(CourseId(id), columns).await?.map(Course))
+    let row = loaders(ctx)?
+        .row_for(ctx.field(), CourseId(id), Course::columns_of)
+        .await?;
+    Ok(row.map(Course))
 }
 
 /// A hospital's part in a course's clinical phase (I.3(1), I.3(3)).

@@ -4,8 +4,8 @@ use super::context::societies;
 use super::context::{db, loaders, today};
 use super::course::{Course, CourseConnection};
 use super::loaders::{
-    CertificationsOf, Columns, InstitutionCourseCount, InstitutionCourses, InstitutionId,
-    QuotaReductionsOf, SanctionsOf, SuspendedUntil,
+    CertificationsOf, InstitutionCourseCount, InstitutionCourses, InstitutionId, QuotaReductionsOf,
+    SanctionsOf, SuspendedUntil,
 };
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use super::run::run;
@@ -190,13 +190,8 @@ pub async fn institution_by_id(ctx: &Context<'_>, id: i64) -> Result<Institution
 /// [`institution_by_id`] as the value of the field being resolved: only the
 /// columns its selection reads (`Columns::asked`).
 pub async fn institution_for_field(ctx: &Context<'_>, id: i64) -> Result<Institution> {
-    let columns = Columns::asked::<institution::Entity>(
-        institution::Column::Id,
-        ctx.field(),
-        Institution::columns_of,
-    );
     loaders(ctx)?
-        .row(InstitutionId(id), columns)
+        .row_for(ctx.field(), InstitutionId(id), Institution::columns_of)
         .await?
         .map(Institution)
         .ok_or_else(|| missing_institution(id).into())

@@ -3,10 +3,9 @@
 use super::applicant::{Applicant, visible_applicant};
 use super::context::{loaders, viewer};
 use super::institution::Institution;
-use super::loaders::{Columns, InstitutionId};
+use super::loaders::InstitutionId;
 use super::society::Society;
 use crate::entity::enums::Role;
-use crate::entity::institution;
 use async_graphql::{Context, Object, Result};
 
 pub struct ViewerObject;
@@ -39,12 +38,9 @@ impl ViewerObject {
         let Some(id) = viewer(ctx).institution_id else {
             return Ok(None);
         };
-        let columns = Columns::asked::<institution::Entity>(
-            institution::Column::Id,
-            ctx.field(),
-            Institution::columns_of,
-        );
-        let row = loaders(ctx)?.row(InstitutionId(id), columns).await?;
+        let row = loaders(ctx)?
+            .row_for(ctx.field(), InstitutionId(id), Institution::columns_of)
+            .await?;
         Ok(row.map(Institution))
     }
     /// The applicant registered under this token's subject, once registered.

@@ -32,6 +32,7 @@
 
 use super::pagination::{Page, PageArgs, TotalCount};
 use crate::auth::Viewer;
+use async_graphql::context::SelectionField;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use pacing::Pace;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Select};
@@ -110,18 +111,20 @@ impl Loaders {
         self.loader.load_one(key).await
     }
 
-    /// The row of `key` for a relation field: only `columns` when given
+    /// The row of `key` as the value of `field`: only the columns its
+    /// selection reads by the type's `columns_of` table
     /// (`Columns::asked`), else the whole row.
-    pub async fn row<K>(
+    pub async fn row_for<K>(
         &self,
+        field: SelectionField<'_>,
         key: K,
-        columns: Option<Columns>,
+        columns_of: ColumnsOf<K::Entity>,
     ) -> Result<Option<<K::Entity as EntityTrait>::Model>, DbErr>
     where
         K: RowKey,
         Db: Loader<K, Value = <K::Entity as EntityTrait>::Model, Error = DbErr>,
     {
-        match columns {
+        match Columns::asked::<K::Entity>(field, columns_of) {
             Some(columns) => self.one::<InPart<K>>(InPart { key, columns }).await,
             None => self.one(key).await,
         }
@@ -260,7 +263,7 @@ pub use institution::{
     SuspendedUntil,
 };
 pub use pacing::Batching;
-pub use part::{Columns, InPart, RowKey};
+pub use part::{Columns, ColumnsOf, InPart, RowKey};
 pub use report::{EntriesOf, GuidanceOf, ReportId, VersionsOf};
 pub use statistics::{CycleCounts, SettledStatistics, StatisticsOf};
 pub use trainee::{

@@ -12,11 +12,15 @@ use crate::graphql::joined::{PartialRead, select_prefixed};
 use async_graphql::context::SelectionField;
 use async_graphql::dataloader::Loader;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, QueryFilter,
-    QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn,
+    QueryFilter, QueryTrait, Select,
 };
 use std::collections::HashMap;
 use std::hash::Hash;
+
+/// A type's `columns_of` table: a field's name → the columns of `E` its
+/// resolver reads; `None` for a field that needs the whole row.
+pub type ColumnsOf<E> = fn(&str) -> Option<&'static [<E as EntityTrait>::Column]>;
 
 /// Some columns of an entity: bit `i` is its `i`-th column in declaration
 /// order (`Column::iter`). Entities read in part have at most 64 columns
@@ -26,16 +30,16 @@ pub struct Columns(u64);
 
 impl Columns {
     /// What the fields selected under `field` read, by `columns_of` (a
-    /// field's name → the columns its resolver reads), with `id`; `None`
-    /// when one is not listed there and so needs the whole row. Fragments
-    /// are seen through, whatever their type: a field of another type
-    /// reads more, or the whole row, never less.
+    /// field's name → the columns its resolver reads), with the primary
+    /// key; `None` when one is not listed there and so needs the whole
+    /// row. Fragments are seen through, whatever their type: a field of
+    /// another type reads more, or the whole row, never less.
     pub fn asked<E: EntityTrait>(
-        id: E::Column,
         field: SelectionField<'_>,
-        columns_of: fn(&str) -> Option<&'static [E::Column]>,
+        columns_of: ColumnsOf<E>,
     ) -> Option<Self> {
-        let mut columns = Self::of::<E>(&[id]);
+        let key: Vec<E::Column> = E::PrimaryKey::iter().map(|k| k.into_column()).collect();
+        let mut columns = Self::of::<E>(&key);
         for field in field.selection_set() {
             if field.name() == "__typename" {
                 continue;
