@@ -46,11 +46,24 @@ impl From<&research_effort_report::Model> for EffortReport {
 /// The rules of the intake year a cycle recruits for.
 impl From<&recruitment_cycle::Model> for CourseRules {
     fn from(cycle: &recruitment_cycle::Model) -> Self {
-        Self {
-            course_years: cycle.course_years.max(1) as u32,
-            clinical_years: cycle.clinical_years.max(1) as u32,
-            flexible_second_paper: cycle.flexible_second_paper,
-        }
+        course_rules(
+            cycle.course_years,
+            cycle.clinical_years,
+            cycle.flexible_second_paper,
+        )
+    }
+}
+
+/// The rules of a cycle's three columns (`entity::record` reads only these).
+pub fn course_rules(
+    course_years: i32,
+    clinical_years: i32,
+    flexible_second_paper: bool,
+) -> CourseRules {
+    CourseRules {
+        course_years: course_years.max(1) as u32,
+        clinical_years: clinical_years.max(1) as u32,
+        flexible_second_paper,
     }
 }
 
@@ -78,6 +91,7 @@ impl From<Phase> for TraineePhase {
 /// Everything the course-year rules read about one trainee besides its
 /// row. Read in one transaction by `ops::trainee_record`, or through a
 /// request's loaders by `graphql::trainee`.
+#[derive(Clone)]
 pub struct TraineeRecord {
     pub rules: CourseRules,
     pub papers: Vec<paper::Model>,

@@ -24,6 +24,7 @@ pub mod joins;
 pub mod paper;
 pub mod participation;
 pub mod quota_reduction;
+pub mod record;
 pub mod recruitment_cycle;
 pub mod research_effort_report;
 pub mod sanction;

@@ -4,18 +4,16 @@ use super::applicant::{Applicant, applicant_for_field};
 use super::context::{db, loaders, today, viewer};
 use super::course::{Course, course_for_field};
 use super::institution::QuotaReduction;
-use super::loaders::{
-    DepartureOf, EffortReportsOf, ExtensionsOf, Loaders, PapersOf, QuotaReductionId, RulesOf,
-    StudyAbroadOf, TraineeId,
-};
+use super::loaders::{QuotaReductionId, TraineeId};
 use super::pagination::{PageArgs, TotalCount, connection, fetch_page};
 use super::scalars::{Date, DateTime};
 use super::visibility;
-use crate::domain::training::{self, CourseRules, PaperFacts, Requirement, TraineeFacts};
+use crate::domain::training::{self, PaperFacts, Requirement, TraineeFacts};
 use crate::entity::enums::{
     DecisionStatus, DegreeStatus, EffortSource, ExtensionReason, TraineePhase,
 };
 use crate::entity::facts::TraineeRecord;
+use crate::entity::record::RecordKey;
 use crate::entity::{departure, extension, paper, research_effort_report, study_abroad, trainee};
 use crate::error::AppError;
 use crate::ids;
@@ -46,33 +44,20 @@ connection!(TraineeConnection, TraineeEdge, Trainee, trainee::Model);
 /// Pages of it go through the executor (no one-pass writer, `graphql::direct`).
 impl super::direct::Direct for Trainee {}
 
-/// The record through the request's loaders: the parts of every trainee
-/// on a page are read together, one statement per part.
-async fn load_batched(loaders: &Loaders, row: &trainee::Model) -> Result<TraineeRecord, DbErr> {
-    let (rules, papers, extensions, study_abroad, departure, efforts) = tokio::try_join!(
-        loaders.one(RulesOf(row.course_id)),
-        loaders.list(PapersOf(row.id)),
-        loaders.list(ExtensionsOf(row.id)),
-        loaders.list(StudyAbroadOf(row.id)),
-        loaders.one(DepartureOf(row.id)),
-        loaders.list(EffortReportsOf(row.id)),
-    )?;
-    Ok(TraineeRecord {
-        rules: rules.unwrap_or(CourseRules::GUIDELINE_2020),
-        papers,
-        extensions,
-        study_abroad,
-        departure,
-        efforts,
-    })
-}
-
 impl Trainee {
     async fn record(&self, ctx: &Context<'_>) -> Result<&TraineeRecord> {
         let loaders = loaders(ctx)?;
         Ok(self
             .record
-            .get_or_try_init(|| load_batched(loaders, &self.row))
+            .get_or_try_init(|| async {
+                let key = RecordKey {
+                    trainee: self.row.id,
+                    course: self.row.course_id,
+                };
+                let record = loaders.one(key).await?;
+                // `read_many` answers every key it is asked.
+                record.ok_or_else(|| DbErr::RecordNotFound(format!("record of {key:?}")))
+            })
             .await?)
     }
 

@@ -28,5 +28,6 @@ mod societies;
 mod statements;
 mod subscriptions;
 mod traceability;
+mod trainee_record;
 mod training;
 mod visibility;

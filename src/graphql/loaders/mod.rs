@@ -266,7 +266,4 @@ pub use pacing::Batching;
 pub use part::{Columns, ColumnsOf, InPart, RowKey};
 pub use report::{EntriesOf, GuidanceOf, ReportId, VersionsOf};
 pub use statistics::{CycleCounts, SettledStatistics, StatisticsOf};
-pub use trainee::{
-    DepartureOf, EffortReportsOf, ExtensionsOf, PapersOf, RulesOf, StudyAbroadOf, TraineeId,
-    TraineeOfApplicant, TraineesOfCourse,
-};
+pub use trainee::{TraineeId, TraineeOfApplicant, TraineesOfCourse};
