@@ -213,10 +213,12 @@ async fn fetch_joined_page(
     };
     let names = first.column_names();
     let application_read = plan.application.locate_own(key, &names)?;
-    let course_read = plan.course.locate("c_", &names)?;
-    let applicant_read = plan.applicant.locate("p_", &names)?;
+    let course_read = plan.course.locate_keyed("c_", COURSE_KEY, &names)?;
+    let applicant_read = plan.applicant.locate_keyed("p_", APPLICANT_KEY, &names)?;
     let general_read = plan.general.locate("g_", &names)?;
-    let institution_read = plan.institution.locate("i_", &names)?;
+    let institution_read = plan
+        .institution
+        .locate_keyed("i_", INSTITUTION_KEY, &names)?;
 
     let mut applications = Vec::with_capacity(rows.len());
     let whole = Joined(Some(Arc::default()));
@@ -262,6 +264,12 @@ async fn fetch_joined_page(
     loaders.feed(institutions).await;
     Ok(Page::cut(applications, args))
 }
+
+/// The columns of a joined page that hold the id of a related row read in
+/// part (`JoinPlan::join`).
+const COURSE_KEY: &str = "course_id";
+const APPLICANT_KEY: &str = "applicant_id";
+const INSTITUTION_KEY: &str = "g_institution_id";
 
 /// What a page of applications reads of its own rows and joins in, from
 /// what its nodes select.
@@ -323,15 +331,20 @@ impl JoinPlan {
         self.course.joined() || self.applicant.joined() || self.general.joined()
     }
 
+    /// The course, applicant and institution read in part leave their ids
+    /// out: the page's rows hold them already, as the foreign keys that join
+    /// them (`COURSE_KEY`, …), which `course`, `applicant` and `institution`
+    /// select. The general application keeps its id, by which the LEFT
+    /// JOIN tells an application without one.
     fn join(&self, query: &mut SelectStatement) {
         self.course
-            .join(query, JoinType::InnerJoin, join_course(), "c_");
+            .join_keyed(query, JoinType::InnerJoin, join_course(), "c_");
         self.applicant
-            .join(query, JoinType::InnerJoin, join_applicant(), "p_");
+            .join_keyed(query, JoinType::InnerJoin, join_applicant(), "p_");
         self.general
             .join(query, JoinType::LeftJoin, join_general_application(), "g_");
         self.institution
-            .join(query, JoinType::LeftJoin, join_general_institution(), "i_");
+            .join_keyed(query, JoinType::LeftJoin, join_general_institution(), "i_");
     }
 }
 

@@ -126,6 +126,24 @@ impl<E: EntityTrait> Join<E> {
         }
     }
 
+    /// [`Self::join`] for a row named by a foreign key that the page's rows
+    /// already hold as `key` (see [`Self::locate_keyed`]): read in part,
+    /// the row's own id is left out, the same value under another name.
+    pub fn join_keyed(
+        &self,
+        query: &mut SelectStatement,
+        join: JoinType,
+        relation: RelationDef,
+        prefix: &str,
+    ) {
+        match self {
+            Self::Part(columns) => {
+                join_prefixed::<E>(query, join, relation, prefix, Some(&columns[1..]));
+            }
+            Self::Skip | Self::Whole => self.join(query, join, relation, prefix),
+        }
+    }
+
     /// For the page's own rows (not joined ones): in place of what `query`
     /// selects, the columns of `Part`, only `key` for `Skip` (nodes that
     /// select nothing still need it, for the cursors), or every column for
@@ -164,6 +182,20 @@ impl<E: EntityTrait> Join<E> {
     pub fn locate(&self, prefix: &str, names: &[String]) -> Result<Option<PartialRead<E>>, DbErr> {
         match self {
             Self::Part(columns) => PartialRead::locate(prefix, columns, names).map(Some),
+            Self::Skip | Self::Whole => Ok(None),
+        }
+    }
+
+    /// [`Self::locate`] after [`Self::join_keyed`]: the id is the column
+    /// `key` (e.g. the page's own `course_id`).
+    pub fn locate_keyed(
+        &self,
+        prefix: &str,
+        key: &str,
+        names: &[String],
+    ) -> Result<Option<PartialRead<E>>, DbErr> {
+        match self {
+            Self::Part(columns) => PartialRead::locate_keyed(prefix, key, columns, names).map(Some),
             Self::Skip | Self::Whole => Ok(None),
         }
     }
@@ -253,10 +285,33 @@ pub struct PartialRead<E: EntityTrait> {
 impl<E: EntityTrait> PartialRead<E> {
     /// `columns` as `{prefix}{column}` among `names`, the rows' columns.
     pub fn locate(prefix: &str, columns: &[E::Column], names: &[String]) -> Result<Self, DbErr> {
+        Self::locate_named(columns, names, |_, c| format!("{prefix}{}", c.as_str()))
+    }
+
+    /// [`Self::locate`] with the first column, the id, named `key`.
+    pub fn locate_keyed(
+        prefix: &str,
+        key: &str,
+        columns: &[E::Column],
+        names: &[String],
+    ) -> Result<Self, DbErr> {
+        Self::locate_named(columns, names, |i, c| match i {
+            0 => key.to_owned(),
+            _ => format!("{prefix}{}", c.as_str()),
+        })
+    }
+
+    /// `columns`, the `i`th named `name(i, column)`, among `names`.
+    fn locate_named(
+        columns: &[E::Column],
+        names: &[String],
+        name: impl Fn(usize, E::Column) -> String,
+    ) -> Result<Self, DbErr> {
         let columns = columns
             .iter()
-            .map(|&c| {
-                let name = format!("{prefix}{}", c.as_str());
+            .enumerate()
+            .map(|(i, &c)| {
+                let name = name(i, c);
                 match names.iter().position(|n| *n == name) {
                     Some(index) => Ok((c, index)),
                     None => Err(DbErr::Type(format!("the page has no column {name}"))),

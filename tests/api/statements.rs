@@ -575,6 +575,11 @@ async fn joined_page_answers_as_the_loaders_do() {
         .map(|edge| &edge["node"])
         .collect();
     assert_eq!(nodes.len(), 20);
+    // The ids of the course, applicant and institution read in part are
+    // the foreign keys that joined them (`JoinPlan::join`), read once.
+    for id in ["\"c_id\"", "\"p_id\"", "\"i_id\""] {
+        assert!(!statements[0].contains(id), "{id}: {}", statements[0]);
+    }
     assert!(nodes.iter().any(|n| n["generalApplication"].is_null()));
     assert!(
         nodes
