@@ -27,8 +27,8 @@ use crate::ids;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use sea_orm::sea_query::{JoinType, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QueryResult, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryResult,
 };
 use std::sync::Arc;
 
@@ -130,23 +130,35 @@ pub struct ApplicationFilter {
     pub status: Option<ApplicationStatus>,
 }
 
+/// Where a statement of applications tests a condition on their course.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CourseTest {
+    /// In a subquery on `courses`: any statement of applications.
+    Subquery,
+    /// On the row of `courses` the statement inner-joins (a joined page),
+    /// rather than looking each course up a second time.
+    Joined,
+}
+
 impl ApplicationFilter {
-    pub fn condition(&self, ctx: &Context<'_>) -> Condition {
+    fn condition(&self, ctx: &Context<'_>, course_test: CourseTest) -> Condition {
         let mut cond = Condition::all();
         if let Some(year) = self.year {
             cond = cond.add(application::Column::Year.eq(year));
         }
         if let Some(field) = self.field {
             let society_id = societies(ctx).by_code(field).map_or(0, |s| s.id);
-            cond = cond.add(
-                application::Column::CourseId.in_subquery(
+            let of_field = course::Column::SocietyId.eq(society_id);
+            cond = cond.add(match course_test {
+                CourseTest::Joined => of_field,
+                CourseTest::Subquery => application::Column::CourseId.in_subquery(
                     Query::select()
                         .column(course::Column::Id)
                         .from(course::Entity)
-                        .and_where(course::Column::SocietyId.eq(society_id))
+                        .and_where(of_field)
                         .to_owned(),
                 ),
-            );
+            });
         }
         if let Some(raw) = &self.course_id {
             let id = ids::decode_kind(raw, ids::COURSE).unwrap_or(0);
@@ -161,15 +173,15 @@ impl ApplicationFilter {
 
 pub async fn list_applications(
     ctx: &Context<'_>,
-    filter: Condition,
+    filter: &ApplicationFilter,
     first: Option<i32>,
     after: Option<&str>,
 ) -> Result<ApplicationConnection> {
     let args = PageArgs::parse(first, after)?;
+    let page = fetch_joined_page(ctx, filter, args).await?;
     let select = application::Entity::find()
         .filter(visibility::applications(viewer(ctx)))
-        .filter(filter);
-    let page = fetch_joined_page(ctx, select.clone(), args).await?;
+        .filter(filter.condition(ctx, CourseTest::Subquery));
     Ok(ApplicationConnection::new(
         page,
         TotalCount::of(db(ctx), select),
@@ -183,16 +195,31 @@ pub async fn list_applications(
 /// the related types' `columns_of`, only those columns are read and the
 /// partial rows travel with each node; otherwise whole rows go to the
 /// loaders. Whoever sees an application sees its course and applicant
-/// (`missing`), so the joins reveal nothing the loaders would not.
+/// (`missing`), so the joins reveal nothing the loaders would not. The
+/// applications are those of `filter` the viewer may see.
 async fn fetch_joined_page(
     ctx: &Context<'_>,
-    select: Select<application::Entity>,
+    filter: &ApplicationFilter,
     args: PageArgs,
 ) -> Result<Page<Application>> {
     let loaders = loaders(ctx)?;
     let plan = JoinPlan::of(&NodeSelection::of(ctx));
     let key = application::Column::Id;
-    if !loaders.caches() || !plan.any() {
+    let backend = db(ctx).get_database_backend();
+    let joins = loaders.caches() && plan.any();
+    // Where the page joins its courses flat (not on SQLite, which chooses
+    // its rows in a subquery first: `joined_page_statement`), the viewer's
+    // rule and the field filter are tested on the joined course.
+    let select = if joins && plan.course.joined() && backend != DbBackend::Sqlite {
+        application::Entity::find()
+            .filter(visibility::applications_on_joined_course(viewer(ctx)))
+            .filter(filter.condition(ctx, CourseTest::Joined))
+    } else {
+        application::Entity::find()
+            .filter(visibility::applications(viewer(ctx)))
+            .filter(filter.condition(ctx, CourseTest::Subquery))
+    };
+    if !joins {
         let page = fetch_page_in_part(
             db(ctx),
             select,
@@ -204,7 +231,7 @@ async fn fetch_joined_page(
         .await?;
         return Ok(page.map(Application::from));
     }
-    let mut query = joined_page_statement(db(ctx).get_database_backend(), select, key, args);
+    let mut query = joined_page_statement(backend, select, key, args);
     plan.application.select_own(&mut query, key);
     plan.join(&mut query);
     let rows = db(ctx).query_all(&query).await?;

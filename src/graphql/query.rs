@@ -167,8 +167,8 @@ impl Query {
         )]
         after: Option<String>,
     ) -> Result<ApplicationConnection> {
-        let condition = filter.unwrap_or_default().condition(ctx);
-        list_applications(ctx, condition, first, after.as_deref()).await
+        let filter = filter.unwrap_or_default();
+        list_applications(ctx, &filter, first, after.as_deref()).await
     }
 
     /// The trainees (専攻医) this viewer may see, oldest first: all for the

@@ -506,6 +506,86 @@ async fn institution_sees_its_courses_applications_trainees_and_reports() {
     assert_node_hidden(&app, token, &w.application_1).await;
 }
 
+/// A page of applications that joins their courses (on PostgreSQL the
+/// viewer's rule is then tested on the joined course:
+/// `visibility::applications_on_joined_course`) holds exactly the
+/// applications the viewer may see, as a page of ids does.
+#[tokio::test]
+async fn a_page_joined_with_its_courses_holds_what_the_viewer_may_see() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let both = set(&[&w.application_1, &w.application_2]);
+    let viewers = [
+        ("admin", app.admin(), both),
+        (
+            "internal medicine",
+            app.society(FieldCode::InternalMedicine),
+            set(&[&w.application_1]),
+        ),
+        (
+            "pediatrics",
+            app.society(FieldCode::Pediatrics),
+            set(&[&w.application_2]),
+        ),
+        (
+            "institution a",
+            app.institution(w.inst_a),
+            set(&[&w.application_1]),
+        ),
+        (
+            "institution b",
+            app.institution(w.inst_b),
+            set(&[&w.application_2]),
+        ),
+        (
+            "doctor 2",
+            app.applicant(DOCTOR_2),
+            set(&[&w.application_2]),
+        ),
+    ];
+    for (who, token, expected) in viewers {
+        let data = app
+            .data(
+                Some(&token),
+                "{ list: applications(first: 100) {
+                    totalCount nodes { id course { title } applicant { fullName } }
+                } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            connection_ids("applications", &data["list"]),
+            expected,
+            "{who}"
+        );
+        assert!(
+            data["list"]["nodes"][0]["course"]["title"].is_string(),
+            "{who}"
+        );
+        assert_eq!(
+            list(&app, Some(&token), "applications").await,
+            expected,
+            "{who}"
+        );
+    }
+    // The field filter on the joined course: the board sees that field's,
+    // and a society naming the other field sees none.
+    let by_field = "{ list: applications(filter: { field: PEDIATRICS }) {
+        totalCount nodes { id course { title } }
+    } }";
+    let data = app.data(Some(&app.admin()), by_field, json!({})).await;
+    assert_eq!(
+        connection_ids("applications", &data["list"]),
+        set(&[&w.application_2])
+    );
+    let im = app.society(FieldCode::InternalMedicine);
+    let data = app.data(Some(&im), by_field, json!({})).await;
+    assert_eq!(
+        connection_ids("applications", &data["list"]),
+        Vec::<String>::new()
+    );
+}
+
 // --- APPLICANT -------------------------------------------------------------------
 
 #[tokio::test]
