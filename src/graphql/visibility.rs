@@ -87,7 +87,7 @@ pub fn applications(viewer: &Viewer) -> Condition {
 /// course as `courses` (a joined page on PostgreSQL): a society's and an
 /// institution's rule tested on the joined row, where the subquery of
 /// [`applications`] would look each course up a second time (bench (b):
-/// 101 more index probes a page).
+/// a second probe of `courses`' key for each application the page walks).
 pub fn applications_on_joined_course(viewer: &Viewer) -> Condition {
     match own_course(viewer) {
         Some(own) => Condition::all().add(own),
