@@ -28,7 +28,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use sea_orm::sea_query::{JoinType, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryResult,
+    QueryFilter, QueryResult, Select,
 };
 use std::sync::Arc;
 
@@ -131,7 +131,7 @@ pub struct ApplicationFilter {
 }
 
 /// Where a statement of applications tests a condition on their course.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum CourseTest {
     /// In a subquery on `courses`: any statement of applications.
     Subquery,
@@ -179,13 +179,26 @@ pub async fn list_applications(
 ) -> Result<ApplicationConnection> {
     let args = PageArgs::parse(first, after)?;
     let page = fetch_joined_page(ctx, filter, args).await?;
-    let select = application::Entity::find()
-        .filter(visibility::applications(viewer(ctx)))
-        .filter(filter.condition(ctx, CourseTest::Subquery));
     Ok(ApplicationConnection::new(
         page,
-        TotalCount::of(db(ctx), select),
+        TotalCount::of(db(ctx), visible(ctx, filter, CourseTest::Subquery)),
     ))
+}
+
+/// The applications of `filter` the viewer may see, the conditions on
+/// their course tested where `course_test` says.
+fn visible(
+    ctx: &Context<'_>,
+    filter: &ApplicationFilter,
+    course_test: CourseTest,
+) -> Select<application::Entity> {
+    let rule = match course_test {
+        CourseTest::Subquery => visibility::applications(viewer(ctx)),
+        CourseTest::Joined => visibility::applications_on_joined_course(viewer(ctx)),
+    };
+    application::Entity::find()
+        .filter(rule)
+        .filter(filter.condition(ctx, course_test))
 }
 
 /// A page of applications with the course, applicant and general
@@ -210,15 +223,12 @@ async fn fetch_joined_page(
     // Where the page joins its courses flat (not on SQLite, which chooses
     // its rows in a subquery first: `joined_page_statement`), the viewer's
     // rule and the field filter are tested on the joined course.
-    let select = if joins && plan.course.joined() && backend != DbBackend::Sqlite {
-        application::Entity::find()
-            .filter(visibility::applications_on_joined_course(viewer(ctx)))
-            .filter(filter.condition(ctx, CourseTest::Joined))
+    let course_test = if joins && plan.course.joined() && backend != DbBackend::Sqlite {
+        CourseTest::Joined
     } else {
-        application::Entity::find()
-            .filter(visibility::applications(viewer(ctx)))
-            .filter(filter.condition(ctx, CourseTest::Subquery))
+        CourseTest::Subquery
     };
+    let select = visible(ctx, filter, course_test);
     if !joins {
         let page = fetch_page_in_part(
             db(ctx),
